@@ -1,0 +1,187 @@
+"""Curation in the Django admin (in Chinese)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import Place, PlaceAlias, Practice, Recommendation, Section, SourceDocument, Status, Theme
+
+
+def _set_status(modeladmin, request, queryset, status: str) -> None:
+    updated = queryset.update(status=status)
+    modeladmin.message_user(
+        request,
+        ngettext("已更新 %(n)d 条。", "已更新 %(n)d 条。", updated) % {"n": updated},
+        messages.SUCCESS,
+    )
+
+
+@admin.action(description=_("发布所选条目"), permissions=["change"])
+def publish(modeladmin, request, queryset):
+    _set_status(modeladmin, request, queryset, Status.PUBLISHED)
+
+
+@admin.action(description=_("撤回为草稿"), permissions=["change"])
+def unpublish(modeladmin, request, queryset):
+    _set_status(modeladmin, request, queryset, Status.DRAFT)
+
+
+@admin.action(description=_("提交审核"), permissions=["change"])
+def submit_for_review(modeladmin, request, queryset):
+    _set_status(modeladmin, request, queryset, Status.REVIEW)
+
+
+@admin.action(description=_("归档所选条目"), permissions=["change"])
+def archive(modeladmin, request, queryset):
+    _set_status(modeladmin, request, queryset, Status.ARCHIVED)
+
+
+class PlaceAliasInline(admin.TabularInline):
+    model = PlaceAlias
+    extra = 0
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):
+    list_display = ["name", "adcode", "short_name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["name", "short_name", "adcode", "pinyin", "aliases__name"]
+    autocomplete_fields = ["parent"]
+    list_select_related = ["parent"]
+    inlines = [PlaceAliasInline]
+    show_full_result_count = False
+
+
+@admin.register(PlaceAlias)
+class PlaceAliasAdmin(admin.ModelAdmin):
+    list_display = ["name", "place", "note"]
+    search_fields = ["name", "place__name"]
+    autocomplete_fields = ["place"]
+    list_select_related = ["place"]
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["name", "parent", "slug", "order", "practice_count"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {}
+    autocomplete_fields = ["parent"]
+    list_select_related = ["parent"]
+    ordering = ["parent__order", "order"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_practice_count=Count("practices", distinct=True))
+
+    @admin.display(description=_("经验做法数"), ordering="_practice_count")
+    def practice_count(self, obj):
+        return obj._practice_count
+
+
+class SectionInline(admin.TabularInline):
+    model = Section
+    fk_name = "document"
+    fields = ["label", "heading", "parent", "order", "start", "end"]
+    extra = 0
+    show_change_link = True
+    raw_id_fields = ["parent"]
+
+
+@admin.register(SourceDocument)
+class SourceDocumentAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "organization", "published_display", "status", "duplicate_of", "similarity"]
+    list_filter = ["status", "kind"]
+    search_fields = ["title", "subtitle", "authors", "organization", "publisher"]
+    autocomplete_fields = ["places", "duplicate_of"]
+    readonly_fields = ["content_hash", "created_at", "updated_at"]
+    list_select_related = ["duplicate_of"]
+    inlines = [SectionInline]
+    actions = [publish, unpublish, archive]
+    fieldsets = [
+        (None, {"fields": ["title", "subtitle", "kind", "status"]}),
+        (_("出处"), {"fields": ["authors", "organization", "published_year", "published_month", "publisher"]}),
+        (_("正文"), {"fields": ["text", "original_file", "places"]}),
+        (_("查重"), {"fields": ["content_hash", "duplicate_of", "similarity"]}),
+        (_("其他"), {"fields": ["notes", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description=_("时间"))
+    def published_display(self, obj):
+        return obj.published_display
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "document", "parent", "start", "end"]
+    list_filter = [("document", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["heading", "label", "document__title"]
+    autocomplete_fields = ["document"]
+    raw_id_fields = ["parent"]
+    list_select_related = ["document", "parent"]
+
+
+class LessonAdmin(admin.ModelAdmin):
+    list_filter = ["status", "themes", ("document", admin.RelatedOnlyFieldListFilter)]
+    autocomplete_fields = ["places", "themes", "document", "section"]
+    readonly_fields = ["created_at", "updated_at"]
+    list_select_related = ["document"]
+    actions = [publish, submit_for_review, unpublish, archive]
+    save_on_top = True
+
+    @admin.display(description=_("地区"))
+    def place_names(self, obj):
+        return "、".join(p.name for p in obj.places.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("places")
+
+
+@admin.register(Practice)
+class PracticeAdmin(LessonAdmin):
+    list_display = ["title", "place_names", "document", "status", "updated_at"]
+    search_fields = ["title", "summary", "body", "excerpt", "places__name"]
+    fieldsets = [
+        (None, {"fields": ["title", "summary", "body", "status"]}),
+        (_("分类"), {"fields": ["places", "themes", "tags"]}),
+        (_("出处"), {"fields": ["document", "section", "excerpt"]}),
+        (_("时间"), {"fields": ["created_at", "updated_at"]}),
+    ]
+
+
+class RecommendationChildInline(admin.StackedInline):
+    model = Recommendation
+    fk_name = "parent"
+    fields = ["order", "label", "title", "body", "section", "excerpt", "themes", "derived_from", "status"]
+    autocomplete_fields = ["section", "themes", "derived_from"]
+    extra = 0
+    show_change_link = True
+    verbose_name = _("分项建议")
+    verbose_name_plural = _("分项建议")
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(LessonAdmin):
+    list_display = ["__str__", "audience", "parent", "document", "status", "updated_at"]
+    search_fields = ["title", "body", "audience", "excerpt"]
+    autocomplete_fields = [*LessonAdmin.autocomplete_fields, "derived_from", "parent"]
+    list_select_related = ["document", "parent"]
+    inlines = [RecommendationChildInline]
+    fieldsets = [
+        (None, {"fields": ["label", "title", "body", "audience", "status"]}),
+        (_("层级"), {"fields": ["parent", "order"]}),
+        (_("分类"), {"fields": ["places", "themes", "tags"]}),
+        (_("溯源"), {"fields": ["derived_from", "document", "section", "excerpt"]}),
+        (_("时间"), {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    def save_formset(self, request, form, formset, change):
+        # Sub-points belong to their parent's document.
+        for child in formset.save(commit=False):
+            child.document = form.instance.document
+            child.save()
+        formset.save_m2m()
+        for obj in formset.deleted_objects:
+            obj.delete()

@@ -1,0 +1,187 @@
+"""Read-side queries for the public pages: counts, trees and related lessons.
+
+Every function runs a fixed number of SQL queries whatever the size of the
+base: counts are aggregated in the database (grouped by adcode prefix for the
+place hierarchy) and only the handful of rows a page shows are fetched.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce, Substr
+
+from .models import Place, Practice, Recommendation, SourceDocument, Theme
+
+
+def practices_for_listing(queryset: QuerySet[Practice]) -> QuerySet[Practice]:
+    """What a practice card shows, in a constant number of queries."""
+    return queryset.select_related("document").prefetch_related(
+        Prefetch("places", queryset=Place.objects.only("adcode", "name", "short_name")),
+        Prefetch("themes", queryset=Theme.objects.only("slug", "name", "parent_id")),
+        "tags",
+    )
+
+
+def recommendations_for_listing(queryset: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
+    return (
+        queryset.select_related("document")
+        .prefetch_related(
+            Prefetch("places", queryset=Place.objects.only("adcode", "name", "short_name")),
+            Prefetch("themes", queryset=Theme.objects.only("slug", "name", "parent_id")),
+            "tags",
+        )
+        .annotate(child_count=Count("children", distinct=True))
+    )
+
+
+@dataclass
+class PlaceCount:
+    place: Place
+    practices: int = 0
+    recommendations: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.practices + self.recommendations
+
+
+def _counts_by_prefix(*, through, lesson_field: str, lessons: QuerySet, length: int) -> dict[str, int]:
+    rows = (
+        through.objects.filter(**{f"{lesson_field}__in": lessons.values("pk")})
+        .annotate(prefix=Substr("place__adcode", 1, length))
+        .values("prefix")
+        .annotate(n=Count(lesson_field, distinct=True))
+    )
+    return {row["prefix"]: row["n"] for row in rows}
+
+
+def place_counts(*, practices: QuerySet[Practice], recommendations: QuerySet[Recommendation]) -> dict[str, PlaceCount]:
+    """Distinct lessons per place, each place counting the places under it.
+
+    Returns a map adcode → counts for every place that has lessons, directly
+    or through its descendants. Six grouped queries plus one for the places.
+    """
+    by_prefix: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for index, (through, field_name, lessons) in enumerate(
+        [
+            (Practice.places.through, "practice", practices),
+            (Recommendation.places.through, "recommendation", recommendations),
+        ]
+    ):
+        for length in (2, 4, 6):
+            counts = _counts_by_prefix(through=through, lesson_field=field_name, lessons=lessons, length=length)
+            for prefix, n in counts.items():
+                by_prefix[prefix][index] = n
+    places = Place.objects.filter(
+        Q(level=Place.Level.PROVINCE, adcode__in=[p + "0000" for p in by_prefix if len(p) == 2])
+        | Q(level=Place.Level.PREFECTURE, adcode__in=[p + "00" for p in by_prefix if len(p) == 4])
+        | Q(adcode__in=[p for p in by_prefix if len(p) == 6])
+    )
+    result = {}
+    for place in places:
+        practice_count, recommendation_count = by_prefix.get(place.code_prefix, (0, 0))
+        if practice_count or recommendation_count:
+            result[place.adcode] = PlaceCount(place, practice_count, recommendation_count)
+    return result
+
+
+@dataclass
+class ProvinceGroup:
+    province: PlaceCount
+    places: list[PlaceCount] = field(default_factory=list)
+
+
+def places_by_province(counts: dict[str, PlaceCount]) -> list[ProvinceGroup]:
+    """Group counted places under their province, both levels sorted by pinyin."""
+    groups: dict[str, ProvinceGroup] = {}
+    for item in counts.values():
+        if item.place.level == Place.Level.PROVINCE:
+            groups.setdefault(item.place.adcode, ProvinceGroup(item))
+    for item in counts.values():
+        if item.place.level != Place.Level.PROVINCE:
+            groups[item.place.adcode[:2] + "0000"].places.append(item)
+    for group in groups.values():
+        group.places.sort(key=lambda c: (c.place.pinyin, c.place.adcode))
+    return sorted(groups.values(), key=lambda g: (g.province.place.pinyin, g.province.place.adcode))
+
+
+def top_places(counts: dict[str, PlaceCount], *, limit: int = 10) -> list[PlaceCount]:
+    """Cities (prefecture level, or province-level municipalities) with the most lessons."""
+    municipalities = {"110000", "120000", "310000", "500000"}
+    candidates = [
+        c for c in counts.values() if c.place.level == Place.Level.PREFECTURE or c.place.adcode in municipalities
+    ]
+    return sorted(candidates, key=lambda c: (-c.total, c.place.pinyin))[:limit]
+
+
+@dataclass
+class ThemeNode:
+    theme: Theme
+    practices: int = 0
+    recommendations: int = 0
+    children: list[ThemeNode] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.practices + self.recommendations
+
+
+def theme_tree(*, practices: QuerySet[Practice], recommendations: QuerySet[Recommendation]) -> list[ThemeNode]:
+    """The two-level taxonomy with distinct lesson counts (a parent counts its children's lessons)."""
+    themes = list(Theme.objects.all())
+    direct: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    rolled: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for index, (through, name, lessons) in enumerate(
+        [
+            (Practice.themes.through, "practice", practices),
+            (Recommendation.themes.through, "recommendation", recommendations),
+        ]
+    ):
+        linked = through.objects.filter(**{f"{name}__in": lessons.values("pk")})
+        for row in linked.values("theme_id").annotate(n=Count(name, distinct=True)):
+            direct[row["theme_id"]][index] = row["n"]
+        # A lesson filed under two sub-themes of one parent counts once there.
+        top = (
+            linked.annotate(top=Coalesce(F("theme__parent_id"), F("theme_id")))
+            .values("top")
+            .annotate(n=Count(name, distinct=True))
+        )
+        for row in top:
+            rolled[row["top"]][index] = row["n"]
+    nodes = {t.pk: ThemeNode(t, *direct[t.pk]) for t in themes}
+    roots = []
+    for theme in themes:
+        node = nodes[theme.pk]
+        if theme.parent_id:
+            nodes[theme.parent_id].children.append(node)
+        else:
+            node.practices, node.recommendations = rolled[theme.pk]
+            roots.append(node)
+    return roots
+
+
+def related_practices(practice: Practice, *, visible: QuerySet[Practice], limit: int = 5) -> list[Practice]:
+    """Other practices sharing the most themes (then places) with this one."""
+    theme_ids = [t.pk for t in practice.themes.all()]
+    place_ids = [p.pk for p in practice.places.all()]
+    if not theme_ids and not place_ids:
+        return []
+    candidates = (
+        visible.exclude(pk=practice.pk)
+        .filter(Q(themes__in=theme_ids) | Q(places__in=place_ids))
+        .annotate(
+            shared_themes=Count("themes", filter=Q(themes__in=theme_ids), distinct=True),
+            shared_places=Count("places", filter=Q(places__in=place_ids), distinct=True),
+        )
+        .order_by("-shared_themes", "-shared_places", "-created_at", "-pk")
+    )
+    return list(practices_for_listing(candidates)[:limit])
+
+
+def documents_for_place(place: Place, *, visible: QuerySet[SourceDocument]) -> QuerySet[SourceDocument]:
+    """Documents that mention the place or a place under it."""
+    linked = SourceDocument.places.through.objects.filter(place__adcode__startswith=place.code_prefix)
+    return visible.filter(pk__in=linked.values("sourcedocument_id")).order_by("title")

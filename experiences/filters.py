@@ -1,0 +1,124 @@
+"""django-filter FilterSets shared by the lists, (later) search facets and exports."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from taggit.models import Tag
+
+from .models import Place, Practice, Recommendation, SourceDocument, Theme
+from .places import resolve_place
+
+
+def within_place(queryset: QuerySet, *, place: Place, through) -> QuerySet:
+    """Lessons linked to the place or to any place under it (one indexed subquery)."""
+    linked = through.objects.filter(place__adcode__startswith=place.code_prefix)
+    return queryset.filter(pk__in=linked.values(through_field(through, queryset.model)))
+
+
+def within_theme(queryset: QuerySet, *, theme: Theme, through) -> QuerySet:
+    """Lessons filed under the theme or one of its sub-themes."""
+    linked = through.objects.filter(Q(theme=theme) | Q(theme__parent=theme))
+    return queryset.filter(pk__in=linked.values(through_field(through, queryset.model)))
+
+
+def through_field(through, model) -> str:
+    return f"{model._meta.model_name}_id"
+
+
+class PlaceField(forms.CharField):
+    """Accepts an adcode, a name, a short name or an alias; cleans to a Place."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 50)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": _("地区名称或代码,如 湖北、420100")}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        place = resolve_place(value)
+        if place is None:
+            raise forms.ValidationError(_("没有找到地区“%(value)s”。"), code="invalid_place", params={"value": value})
+        return place
+
+
+class PlaceFilter(django_filters.Filter):
+    field_class = PlaceField
+
+
+class LessonFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("关键词"), method="filter_text", max_length=200)
+    place = PlaceFilter(label=_("地区"), method="filter_place")
+    theme = django_filters.ModelChoiceFilter(
+        label=_("主题"),
+        queryset=Theme.objects.select_related("parent").order_by(
+            Coalesce("parent__order", "order"),
+            Coalesce("parent_id", "id"),
+            F("parent_id").asc(nulls_first=True),
+            "order",
+        ),
+        to_field_name="slug",
+        empty_label=_("全部主题"),
+        method="filter_theme",
+        error_messages={"invalid_choice": _("没有这个主题。")},
+    )
+    tag = django_filters.ModelChoiceFilter(
+        label=_("标签"),
+        queryset=Tag.objects.all(),
+        to_field_name="name",
+        method="filter_tag",
+        widget=forms.TextInput(attrs={"placeholder": _("如 产学研联盟")}),
+        error_messages={"invalid_choice": _("没有这个标签。")},
+    )
+    document = django_filters.ModelChoiceFilter(
+        label=_("来源文献"),
+        queryset=SourceDocument.objects.all(),
+        empty_label=_("全部文献"),
+        error_messages={"invalid_choice": _("没有这篇文献。")},
+    )
+
+    text_fields: tuple[str, ...] = ("title", "body")
+
+    def filter_text(self, queryset, name, value):
+        for word in value.split():
+            condition = Q()
+            for field in self.text_fields:
+                condition |= Q(**{f"{field}__icontains": word})
+            queryset = queryset.filter(condition)
+        return queryset
+
+    def filter_place(self, queryset, name, value):
+        return within_place(queryset, place=value, through=queryset.model.places.through)
+
+    def filter_theme(self, queryset, name, value):
+        return within_theme(queryset, theme=value, through=queryset.model.themes.through)
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(tags=value)
+
+
+class PracticeFilterSet(LessonFilterSet):
+    text_fields = ("title", "summary", "body", "excerpt")
+
+    class Meta:
+        model = Practice
+        fields = ["q", "place", "theme", "tag", "document"]
+
+
+class RecommendationFilterSet(LessonFilterSet):
+    text_fields = ("title", "body", "audience")
+
+    class Meta:
+        model = Recommendation
+        fields = ["q", "place", "theme", "tag", "document"]
+
+
+def restrict_to_visible(filterset: LessonFilterSet, user) -> LessonFilterSet:
+    """Readers cannot filter by (and so learn of) unpublished documents."""
+    filterset.filters["document"].queryset = SourceDocument.objects.visible_to(user)
+    return filterset

@@ -1,0 +1,391 @@
+"""The domain model: places, themes, source documents and the lessons drawn from them."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from pypinyin import lazy_pinyin
+from taggit.managers import TaggableManager
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    REVIEW = "review", _("待审核")
+    PUBLISHED = "published", _("已发布")
+    ARCHIVED = "archived", _("已归档")
+
+
+class VisibilityQuerySet(models.QuerySet):
+    """Readers see published items only; staff see everything."""
+
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def visible_to(self, user):
+        if user is not None and user.is_active and user.is_staff:
+            return self.all()
+        return self.published()
+
+
+class Place(models.Model):
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("省级")
+        PREFECTURE = "prefecture", _("地级")
+        COUNTY = "county", _("县级")
+
+    adcode = models.CharField(
+        _("行政区划代码"),
+        max_length=6,
+        unique=True,
+        validators=[RegexValidator(r"^\d{6}$", _("行政区划代码为6位数字(GB/T 2260)。"))],
+    )
+    name = models.CharField(_("名称"), max_length=50)
+    short_name = models.CharField(_("简称"), max_length=30, blank=True)
+    level = models.CharField(_("级别"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级地区"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    latitude = models.FloatField(_("纬度"), null=True, blank=True)
+    longitude = models.FloatField(_("经度"), null=True, blank=True)
+    pinyin = models.CharField(_("拼音"), max_length=120, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("地区")
+        verbose_name_plural = _("地区")
+        ordering = ["pinyin", "adcode"]
+        indexes = [models.Index(fields=["level", "pinyin"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.pinyin:
+            self.pinyin = "".join(lazy_pinyin(self.name)).lower()
+        if not self.short_name:
+            self.short_name = self.name
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("experiences:place_detail", kwargs={"adcode": self.adcode})
+
+    def clean(self) -> None:
+        if self.parent_id and self.parent and not self.adcode.startswith(self.parent.code_prefix):
+            raise ValidationError({"parent": _("上级地区的代码必须是本地区代码的前缀。")})
+
+    @property
+    def code_prefix(self) -> str:
+        """The adcode prefix shared by this place and every place under it.
+
+        GB/T 2260 codes are hierarchical (42 湖北 → 4210 荆州 → 421002 沙市区),
+        so "this place and its descendants" is one indexed prefix query.
+        """
+        if self.level == self.Level.PROVINCE:
+            return self.adcode[:2]
+        if self.level == self.Level.PREFECTURE:
+            return self.adcode[:4]
+        return self.adcode
+
+    def ancestors(self) -> list[Place]:
+        chain, node = [], self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+
+class PlaceAlias(models.Model):
+    """Another name for a place: a zone (中关村), an old name (商州), a nickname."""
+
+    place = models.ForeignKey(Place, verbose_name=_("地区"), on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(_("别名"), max_length=50, unique=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("地区别名")
+        verbose_name_plural = _("地区别名")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.place.name}"
+
+
+class Theme(models.Model):
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    slug = models.SlugField(_("标识"), max_length=60, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级主题"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    description = models.TextField(_("说明"), blank=True)
+    keywords = models.JSONField(_("关键词"), default=list, blank=True, help_text=_("用于导入时推荐主题的关键词列表。"))
+    order = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("主题")
+        verbose_name_plural = _("主题")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        if self.parent_id:
+            return f"{self.parent.name} › {self.name}"
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("experiences:theme_detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        # The taxonomy has exactly two levels.
+        if self.parent_id:
+            if self.parent_id == self.pk:
+                raise ValidationError({"parent": _("主题不能以自身为上级。")})
+            if self.parent.parent_id:
+                raise ValidationError({"parent": _("主题分类只有两级:上级主题必须是一级主题。")})
+            if self.pk and self.children.exists():
+                raise ValidationError({"parent": _("已有下级主题的一级主题不能再设上级。")})
+
+
+class SourceDocument(models.Model):
+    class Kind(models.TextChoices):
+        RESEARCH_REPORT = "research_report", _("调研报告")
+        BOOK_REVIEW = "book_review", _("书评")
+        EXPERIENCE_MATERIAL = "experience_material", _("经验材料")
+        STUDY_TOUR_REPORT = "study_tour_report", _("考察报告")
+        OTHER = "other", _("其他")
+
+    title = models.CharField(_("标题"), max_length=200)
+    subtitle = models.CharField(_("副标题"), max_length=200, blank=True)
+    kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices, default=Kind.OTHER)
+    authors = models.CharField(_("作者"), max_length=200, blank=True, help_text=_("多位作者用顿号分隔。"))
+    organization = models.CharField(_("发文单位或作者单位"), max_length=200, blank=True)
+    published_year = models.PositiveSmallIntegerField(
+        _("发表年份"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
+    published_month = models.PositiveSmallIntegerField(
+        _("发表月份"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    publisher = models.CharField(_("出版单位或刊载处"), max_length=200, blank=True)
+    text = models.TextField(_("正文(已清洗)"))
+    original_file = models.FileField(_("原始文件"), upload_to="documents/%Y/%m/", blank=True)
+    content_hash = models.CharField(_("内容哈希"), max_length=64, blank=True, db_index=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("重复于"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+    )
+    similarity = models.FloatField(
+        _("相似度"), null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    places = models.ManyToManyField(Place, verbose_name=_("涉及地区"), blank=True, related_name="documents")
+    notes = models.TextField(_("备注"), blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = VisibilityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("来源文献")
+        verbose_name_plural = _("来源文献")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("experiences:document_detail", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        if self.published_month and not self.published_year:
+            raise ValidationError({"published_month": _("填写月份时必须同时填写年份。")})
+        if self.duplicate_of_id and self.duplicate_of_id == self.pk:
+            raise ValidationError({"duplicate_of": _("文献不能与自身重复。")})
+
+    @property
+    def published_display(self) -> str:
+        if not self.published_year:
+            return ""
+        if self.published_month:
+            return f"{self.published_year}年{self.published_month}月"
+        return f"{self.published_year}年"
+
+    @property
+    def byline(self) -> str:
+        """Author and office as a citation shows them: 刘科伟(西北大学城市与资源学系)."""
+        if self.authors and self.organization:
+            return f"{self.authors}({self.organization})"
+        return self.authors or self.organization
+
+
+class Section(models.Model):
+    """One node of a document's outline, located by character offsets into its text."""
+
+    document = models.ForeignKey(
+        SourceDocument, verbose_name=_("来源文献"), on_delete=models.CASCADE, related_name="sections"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级章节"), on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    label = models.CharField(_("编号"), max_length=20, blank=True, help_text=_("原文中的编号,如“一、”“1.”“(1)”。"))
+    heading = models.CharField(_("标题"), max_length=300, blank=True)
+    start = models.PositiveIntegerField(_("起始位置"))
+    end = models.PositiveIntegerField(_("结束位置"))
+
+    class Meta:
+        verbose_name = _("章节")
+        verbose_name_plural = _("章节")
+        ordering = ["document", "start", "order"]
+        constraints = [models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="section_end_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.label}{self.heading}".strip() or str(_("正文"))
+
+    def get_absolute_url(self) -> str:
+        return f"{self.document.get_absolute_url()}#sec-{self.pk}"
+
+    def clean(self) -> None:
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ValidationError({"end": _("结束位置不能早于起始位置。")})
+        if self.parent_id and self.document_id and self.parent.document_id != self.document_id:
+            raise ValidationError({"parent": _("上级章节必须属于同一文献。")})
+        if self.document_id and self.end is not None and self.end > len(self.document.text):
+            raise ValidationError({"end": _("结束位置超出了正文长度。")})
+
+    @property
+    def text(self) -> str:
+        return self.document.text[self.start : self.end]
+
+
+class Practice(models.Model):
+    """经验做法: what a city or organisation actually did, traced to its source passage."""
+
+    title = models.CharField(_("标题"), max_length=200)
+    summary = models.TextField(_("摘要"), blank=True)
+    body = models.TextField(_("正文"), blank=True)
+    places = models.ManyToManyField(Place, verbose_name=_("地区"), blank=True, related_name="practices")
+    themes = models.ManyToManyField(Theme, verbose_name=_("主题"), blank=True, related_name="practices")
+    tags = TaggableManager(verbose_name=_("关键词"), blank=True)
+    document = models.ForeignKey(
+        SourceDocument, verbose_name=_("来源文献"), on_delete=models.PROTECT, related_name="practices"
+    )
+    section = models.ForeignKey(
+        Section, verbose_name=_("章节"), on_delete=models.SET_NULL, null=True, blank=True, related_name="practices"
+    )
+    excerpt = models.TextField(_("原文摘录"), blank=True, help_text=_("逐字引用支撑该做法的原文段落。"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = VisibilityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("经验做法")
+        verbose_name_plural = _("经验做法")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "-created_at", "-id"], name="practice_status_created")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("experiences:practice_detail", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        clean_source_link(self)
+
+
+class Recommendation(models.Model):
+    """启示/建议/体会: what the authors concluded, traced to the practices behind it."""
+
+    title = models.CharField(_("标题"), max_length=300)
+    body = models.TextField(_("正文"), blank=True)
+    audience = models.CharField(_("适用对象"), max_length=100, blank=True, help_text=_("例如:我市高新区。"))
+    places = models.ManyToManyField(Place, verbose_name=_("地区"), blank=True, related_name="recommendations")
+    themes = models.ManyToManyField(Theme, verbose_name=_("主题"), blank=True, related_name="recommendations")
+    tags = TaggableManager(verbose_name=_("关键词"), blank=True)
+    derived_from = models.ManyToManyField(
+        Practice, verbose_name=_("依据的经验做法"), blank=True, related_name="recommendations"
+    )
+    document = models.ForeignKey(
+        SourceDocument, verbose_name=_("来源文献"), on_delete=models.PROTECT, related_name="recommendations"
+    )
+    section = models.ForeignKey(
+        Section,
+        verbose_name=_("章节"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recommendations",
+    )
+    excerpt = models.TextField(_("原文摘录"), blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级建议"), on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    label = models.CharField(_("编号"), max_length=20, blank=True, help_text=_("原文中的编号,如“(1)”“一是”。"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = VisibilityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("启示建议")
+        verbose_name_plural = _("启示建议")
+        ordering = ["document", "order", "pk"]
+        indexes = [models.Index(fields=["status", "parent", "document", "order"], name="recommendation_listing")]
+
+    def __str__(self) -> str:
+        return f"{self.label}{self.title}" if self.label else self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("experiences:recommendation_detail", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        clean_source_link(self)
+        if self.parent_id:
+            if self.parent_id == self.pk:
+                raise ValidationError({"parent": _("建议不能以自身为上级。")})
+            if self.document_id and self.parent.document_id != self.document_id:
+                raise ValidationError({"parent": _("上级建议必须来自同一文献。")})
+
+
+def clean_source_link(lesson: Practice | Recommendation) -> None:
+    """The section and the excerpt must belong to the lesson's document."""
+    if not lesson.document_id:
+        return
+    errors = {}
+    if lesson.section_id and lesson.section.document_id != lesson.document_id:
+        errors["section"] = _("所选章节不属于该来源文献。")
+    if lesson.excerpt and lesson.excerpt not in lesson.document.text:
+        errors["excerpt"] = _("原文摘录必须逐字出现在来源文献正文中。")
+    if errors:
+        raise ValidationError(errors)
+
+
+__all__ = [
+    "Place",
+    "PlaceAlias",
+    "Practice",
+    "Recommendation",
+    "Section",
+    "SourceDocument",
+    "Status",
+    "Theme",
+]
