@@ -23,8 +23,11 @@ seed: migrate
 run: seed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
 
+# DEBUG=1 selects development settings (no HTTPS redirect, no static manifest);
+# Django runs tests with DEBUG off whatever the setting. Production settings
+# are checked by tests/test_settings.py.
 test: install
-	DEBUG=0 SECRET_KEY=$${SECRET_KEY:-test-only-not-secret} $(PY) -m pytest $(PYTEST_ARGS)
+	DEBUG=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

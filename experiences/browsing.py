@@ -21,7 +21,6 @@ def practices_for_listing(queryset: QuerySet[Practice]) -> QuerySet[Practice]:
     return queryset.select_related("document").prefetch_related(
         Prefetch("places", queryset=Place.objects.only("adcode", "name", "short_name")),
         Prefetch("themes", queryset=Theme.objects.only("slug", "name", "parent_id")),
-        "tags",
     )
 
 
@@ -31,7 +30,6 @@ def recommendations_for_listing(queryset: QuerySet[Recommendation]) -> QuerySet[
         .prefetch_related(
             Prefetch("places", queryset=Place.objects.only("adcode", "name", "short_name")),
             Prefetch("themes", queryset=Theme.objects.only("slug", "name", "parent_id")),
-            "tags",
         )
         .annotate(child_count=Count("children", distinct=True))
     )
@@ -42,15 +40,16 @@ class PlaceCount:
     place: Place
     practices: int = 0
     recommendations: int = 0
+    children: list[PlaceCount] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         return self.practices + self.recommendations
 
 
-def _counts_by_prefix(*, through, lesson_field: str, lessons: QuerySet, length: int) -> dict[str, int]:
+def _counts_by_prefix(*, through, lesson_field: str, lessons: QuerySet, length: int, within: str) -> dict[str, int]:
     rows = (
-        through.objects.filter(**{f"{lesson_field}__in": lessons.values("pk")})
+        through.objects.filter(**{f"{lesson_field}__in": lessons.values("pk")}, place__adcode__startswith=within)
         .annotate(prefix=Substr("place__adcode", 1, length))
         .values("prefix")
         .annotate(n=Count(lesson_field, distinct=True))
@@ -58,12 +57,16 @@ def _counts_by_prefix(*, through, lesson_field: str, lessons: QuerySet, length: 
     return {row["prefix"]: row["n"] for row in rows}
 
 
-def place_counts(*, practices: QuerySet[Practice], recommendations: QuerySet[Recommendation]) -> dict[str, PlaceCount]:
+def place_counts(
+    *, practices: QuerySet[Practice], recommendations: QuerySet[Recommendation], within: Place | None = None
+) -> dict[str, PlaceCount]:
     """Distinct lessons per place, each place counting the places under it.
 
     Returns a map adcode → counts for every place that has lessons, directly
-    or through its descendants. Six grouped queries plus one for the places.
+    or through its descendants (only places under ``within`` when given).
+    Six grouped queries plus one for the places.
     """
+    prefix_filter = within.code_prefix if within else ""
     by_prefix: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for index, (through, field_name, lessons) in enumerate(
         [
@@ -72,7 +75,9 @@ def place_counts(*, practices: QuerySet[Practice], recommendations: QuerySet[Rec
         ]
     ):
         for length in (2, 4, 6):
-            counts = _counts_by_prefix(through=through, lesson_field=field_name, lessons=lessons, length=length)
+            counts = _counts_by_prefix(
+                through=through, lesson_field=field_name, lessons=lessons, length=length, within=prefix_filter
+            )
             for prefix, n in counts.items():
                 by_prefix[prefix][index] = n
     places = Place.objects.filter(
@@ -95,16 +100,20 @@ class ProvinceGroup:
 
 
 def places_by_province(counts: dict[str, PlaceCount]) -> list[ProvinceGroup]:
-    """Group counted places under their province, both levels sorted by pinyin."""
+    """Group counted places under their province (counties under their city), sorted by pinyin."""
     groups: dict[str, ProvinceGroup] = {}
     for item in counts.values():
+        item.children = []
         if item.place.level == Place.Level.PROVINCE:
             groups.setdefault(item.place.adcode, ProvinceGroup(item))
-    for item in counts.values():
-        if item.place.level != Place.Level.PROVINCE:
+    for item in sorted(counts.values(), key=lambda c: (c.place.pinyin, c.place.adcode)):
+        if item.place.level == Place.Level.PROVINCE:
+            continue
+        prefecture = counts.get(item.place.adcode[:4] + "00")
+        if item.place.level == Place.Level.COUNTY and prefecture is not None and prefecture is not item:
+            prefecture.children.append(item)
+        else:
             groups[item.place.adcode[:2] + "0000"].places.append(item)
-    for group in groups.values():
-        group.places.sort(key=lambda c: (c.place.pinyin, c.place.adcode))
     return sorted(groups.values(), key=lambda g: (g.province.place.pinyin, g.province.place.adcode))
 
 

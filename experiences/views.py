@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
 from . import browsing
-from .filters import PracticeFilterSet, RecommendationFilterSet, restrict_to_visible
+from .filters import PracticeFilterSet, RecommendationFilterSet, restrict_to_visible, within_place, within_theme
 from .models import Place, Practice, Recommendation, Section, SourceDocument, Theme
 from .text.passages import Span, find_excerpt, paragraphs
 
@@ -53,12 +53,12 @@ def place_list(request: HttpRequest) -> HttpResponse:
 def place_detail(request: HttpRequest, adcode: str) -> HttpResponse:
     place = get_object_or_404(Place.objects.select_related("parent__parent"), adcode=adcode)
     practices, recommendations, documents = _visible(request)
-    counts = browsing.place_counts(practices=practices, recommendations=recommendations)
+    counts = browsing.place_counts(practices=practices, recommendations=recommendations, within=place)
     practices = browsing.practices_for_listing(
-        PracticeFilterSet(data={"place": place.adcode}, queryset=practices).qs.order_by("-created_at", "-pk")
+        within_place(practices, place=place, through=Practice.places.through).order_by("-created_at", "-pk")
     )
     recommendations = browsing.recommendations_for_listing(
-        RecommendationFilterSet(data={"place": place.adcode}, queryset=recommendations).qs.order_by(
+        within_place(recommendations, place=place, through=Recommendation.places.through).order_by(
             "document", "order", "pk"
         )
     )
@@ -91,10 +91,10 @@ def theme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     theme = get_object_or_404(Theme.objects.select_related("parent"), slug=slug)
     practices, recommendations, _ = _visible(request)
     practices = browsing.practices_for_listing(
-        PracticeFilterSet(data={"theme": theme.slug}, queryset=practices).qs.order_by("-created_at", "-pk")
+        within_theme(practices, theme=theme, through=Practice.themes.through).order_by("-created_at", "-pk")
     )
     recommendations = browsing.recommendations_for_listing(
-        RecommendationFilterSet(data={"theme": theme.slug}, queryset=recommendations).qs.order_by(
+        within_theme(recommendations, theme=theme, through=Recommendation.themes.through).order_by(
             "document", "order", "pk"
         )
     )

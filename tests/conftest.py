@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from experiences.models import Practice, SourceDocument, Status
+from experiences.seeding import seed
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test starts from the shipped seed content (loaded once per session)."""
+    with django_db_blocker.unblock():
+        seed()
+
+
+@pytest.fixture
+def staff_client(client, db):
+    user = get_user_model().objects.create_user("curator", password="x-not-a-real-password", is_staff=True)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def draft_practice(db):
+    document = SourceDocument.objects.get(title="兄弟城市党委办公室工作的主要经验和体会")
+    practice = Practice.objects.create(
+        title="草稿:尚未审核的做法",
+        summary="读者不应看到这条。",
+        document=document,
+        status=Status.DRAFT,
+    )
+    practice.themes.add(*document.practices.first().themes.all())
+    practice.places.add(*document.practices.first().places.all())
+    return practice
