@@ -70,4 +70,5 @@ def test_recommendation_page_shows_sub_points_inline(admin_client):
 def test_document_page_shows_sections_inline(admin_client):
     document = SourceDocument.objects.get(title__startswith="兄弟城市党委")
     html = admin_client.get(reverse("admin:experiences_sourcedocument_change", args=[document.pk])).content.decode()
-    assert "主要经验" in html and "章节" in html
+    assert "主要经验" in html
+    assert "章节" in html

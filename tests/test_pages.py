@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.urls import reverse
 
 from experiences.models import Practice, Recommendation, SourceDocument, Theme
 
@@ -21,7 +20,8 @@ def test_home_shows_counts_themes_places_and_latest_practices(client):
     assert "经验借鉴知识库" in html
     assert f"<strong>{Practice.objects.count()}</strong>" in html
     assert f"<strong>{Recommendation.objects.count()}</strong>" in html
-    assert "创新体系" in html and "党政办公室工作" in html
+    assert "创新体系" in html
+    assert "党政办公室工作" in html
     assert "杭州市" in html  # the place with most lessons
     assert 'name="q"' in html
 
@@ -31,7 +31,8 @@ def test_places_are_grouped_by_province_in_pinyin_order(client):
     provinces = ["北京市", "广东省", "湖北省", "江苏省", "上海市", "山西省", "陕西省", "天津市", "浙江省"]
     positions = [html.index(f">{name}</a>") for name in provinces]
     assert positions == sorted(positions)
-    assert "荆州市" in html and "商州区" in html
+    assert "荆州市" in html
+    assert "商州区" in html
     assert "河南省" not in html  # no lessons there
 
 
@@ -47,38 +48,47 @@ def test_province_page_includes_lessons_of_its_cities(client):
 
 def test_district_page_shows_alias_and_breadcrumbs(client):
     html = client.get("/places/110108/").content.decode()
-    assert "中关村" in html and "北京市" in html
+    assert "中关村" in html
+    assert "北京市" in html
     assert "产学研" in html
 
 
 def test_theme_tree_and_theme_page_include_sub_themes(client):
     html = client.get("/themes/").content.decode()
-    assert "创新体系" in html and "产学研合作" in html
+    assert "创新体系" in html
+    assert "产学研合作" in html
     parent = Theme.objects.get(slug="office-work")
     html = client.get(parent.get_absolute_url()).content.decode()
-    assert "督查" in html and "接待" in html  # lessons filed under its sub-themes
+    assert "督查" in html
+    assert "接待" in html
 
 
 def test_practice_list_filters_by_place_with_descendants(client):
     html = client.get("/practices/", {"place": "湖北"}).content.decode()
-    assert "武汉" in html and "孝感" in html and "鄂州" in html
+    assert "武汉" in html
+    assert "孝感" in html
+    assert "鄂州" in html
     assert "中关村" not in html
     html = client.get("/practices/", {"place": "中关村"}).content.decode()  # an alias
-    assert "中关村" in html and "武汉" not in html
+    assert "中关村" in html
+    assert "武汉" not in html
 
 
 def test_practice_list_filters_by_theme_tag_document_and_text(client):
     html = client.get("/practices/", {"theme": "office-work"}).content.decode()
-    assert "武汉" in html and "朔州" not in html
+    assert "武汉" in html
+    assert "朔州" not in html
     tagged = Practice.objects.filter(tags__isnull=False).first()
     tag = tagged.tags.first()
     html = client.get("/practices/", {"tag": tag.name}).content.decode()
     assert tagged.title in html
     doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
     html = client.get("/practices/", {"document": doc.pk}).content.decode()
-    assert "鄂州" in html and "中关村" not in html
+    assert "鄂州" in html
+    assert "中关村" not in html
     html = client.get("/practices/", {"q": "雨伞"}).content.decode()
-    assert "鄂州" in html and "中关村" not in html
+    assert "鄂州" in html
+    assert "中关村" not in html
 
 
 @pytest.mark.parametrize(
@@ -111,7 +121,8 @@ def test_practice_detail_shows_excerpt_highlighted_in_its_section(client):
     assert item.title in html
     assert f'<mark class="excerpt" data-lesson="excerpt">{item.excerpt}</mark>' in html
     assert item.section.heading in html
-    assert "海淀区" in html and "产学研合作" in html
+    assert "海淀区" in html
+    assert "产学研合作" in html
     assert "以健全产学研合作机制为基点" in html  # the recommendation derived from it
     assert "南京" in html  # a related practice
 
@@ -134,7 +145,9 @@ def test_recommendation_list_shows_top_level_items_with_sub_point_counts(client)
 def test_document_reader_shows_outline_marks_and_duplicates(client):
     doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
     html = client.get(doc.get_absolute_url()).content.decode()
-    assert "提纲" in html and "主要经验" in html and "主要体会" in html
+    assert "提纲" in html
+    assert "主要经验" in html
+    assert "主要体会" in html
     assert 'class="excerpt"' in html
     assert "荆州市委办公室" in html
     original = SourceDocument.objects.get(title="驾校创新发展经验材料", subtitle="")
@@ -142,13 +155,15 @@ def test_document_reader_shows_outline_marks_and_duplicates(client):
     assert "高度重复" in html
     duplicate = original.duplicates.get()
     html = client.get(duplicate.get_absolute_url()).content.decode()
-    assert "高度重复" in html and "推进创新发展 构建和谐驾校" in html
+    assert "高度重复" in html
+    assert "推进创新发展 构建和谐驾校" in html
 
 
 def test_document_list_lists_all_five_articles(client):
     html = client.get("/documents/").content.decode()
     assert html.count('class="card"') == 5
-    assert "书评" in html and "考察报告" in html
+    assert "书评" in html
+    assert "考察报告" in html
 
 
 def test_healthz_reports_the_database(client):
@@ -210,7 +225,9 @@ def test_user_text_is_escaped_everywhere(client):
     )
     for url in [evil.get_absolute_url(), "/practices/", "/"]:
         html = client.get(url).content.decode()
-        assert "<script>alert" not in html and "<img src=x" not in html and "<b>粗体" not in html
+        assert "<script>alert" not in html
+        assert "<img src=x" not in html
+        assert "<b>粗体" not in html
         assert "&lt;script&gt;" in html
     response = client.get("/practices/", {"place": "<script>x</script>"})
     assert b"<script>x</script>" not in response.content

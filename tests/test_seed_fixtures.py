@@ -116,7 +116,8 @@ def test_sections_nest_and_lie_inside_their_parent():
     for section in Section.objects.select_related("parent", "document"):
         assert 0 <= section.start <= section.end <= len(section.document.text)
         if section.parent:
-            assert section.parent.start <= section.start and section.end <= section.parent.end
+            assert section.parent.start <= section.start
+            assert section.end <= section.parent.end
         if section.label:
             assert section.document.text[section.start :].startswith(section.label + section.heading)
 
