@@ -348,7 +348,7 @@ class Recommendation(models.Model):
     class Meta:
         verbose_name = _("启示建议")
         verbose_name_plural = _("启示建议")
-        ordering = ["document", "order", "pk"]
+        ordering = ["document_id", "order", "pk"]
         indexes = [models.Index(fields=["status", "parent", "document", "order"], name="recommendation_listing")]
 
     def __str__(self) -> str:

@@ -59,7 +59,7 @@ def place_detail(request: HttpRequest, adcode: str) -> HttpResponse:
     )
     recommendations = browsing.recommendations_for_listing(
         within_place(recommendations, place=place, through=Recommendation.places.through).order_by(
-            "document", "order", "pk"
+            "document_id", "order", "pk"
         )
     )
     sub_places = sorted(
@@ -95,7 +95,7 @@ def theme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     recommendations = browsing.recommendations_for_listing(
         within_theme(recommendations, theme=theme, through=Recommendation.themes.through).order_by(
-            "document", "order", "pk"
+            "document_id", "order", "pk"
         )
     )
     context = {
@@ -131,7 +131,7 @@ def practice_list(request: HttpRequest) -> HttpResponse:
 
 def recommendation_list(request: HttpRequest) -> HttpResponse:
     _, recommendations, _ = _visible(request)
-    queryset = recommendations.order_by("document", "order", "pk")
+    queryset = recommendations.order_by("document_id", "order", "pk")
     if not request.GET.get("q"):
         # Sub-points are shown under their parent unless the reader searches.
         queryset = queryset.filter(Q(parent__isnull=True) | ~Q(parent__in=recommendations))
