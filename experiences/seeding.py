@@ -19,6 +19,7 @@ from django.db import models, transaction
 
 from .models import Place, PlaceAlias, Practice, Recommendation, Section, SourceDocument, Status, Theme
 from .text.fingerprint import content_hash, shingles, similarity
+from .text.outline import OutlineNode, assign_ends
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
@@ -146,49 +147,29 @@ def _upsert_theme(entry: dict, *, parent: Theme | None, order: int, report: Seed
 # --- the curated corpus --------------------------------------------------------
 
 
-@dataclass
-class OutlineNode:
-    key: str
-    label: str
-    heading: str
-    depth: int
-    parent_key: str | None
-    start: int = 0
-    end: int = 0
-
-
 def locate_outline(*, text: str, sections: list[dict]) -> list[OutlineNode]:
     """Place each section of a fixture outline at its character offsets.
 
     A section starts where its label and heading occur, searching forward from
-    the previous section; it ends where the next section at the same or a
-    higher level starts (or where its parent ends). An unlabelled section
-    covers its whole parent range: it is the body of an unnumbered document.
+    the previous section; an unlabelled section covers its whole parent range
+    (the body of an unnumbered document). Ends follow the importer's rule.
     """
     nodes: list[OutlineNode] = []
 
-    def walk(items: list[dict], depth: int, parent: OutlineNode | None) -> None:
+    def walk(items: list[dict], depth: int, parent: int | None) -> None:
         for item in items:
-            node = OutlineNode(
-                item["key"], item.get("label", ""), item.get("heading", ""), depth, parent and parent.key
-            )
-            if node.label:
-                cursor = nodes[-1].start if nodes else 0
-                marker = node.label + node.heading
-                found = text.find(marker, cursor)
+            label, heading = item.get("label", ""), item.get("heading", "")
+            if label:
+                found = text.find(label + heading, nodes[-1].start if nodes else 0)
                 if found < 0:
-                    raise ValueError(f"section {node.key!r}: {marker!r} not found in the text")
-                node.start = found
+                    raise ValueError(f"section {item['key']!r}: {label + heading!r} not found in the text")
             else:
-                node.start = parent.start if parent else 0
-            nodes.append(node)
-            walk(item.get("children", []), depth + 1, node)
+                found = nodes[parent].start if parent is not None else 0
+            nodes.append(OutlineNode(label, heading, depth, parent, found, key=item["key"]))
+            walk(item.get("children", []), depth + 1, len(nodes) - 1)
 
     walk(sections, 0, None)
-    # In pre-order, the first later node at the same or a higher level is the
-    # boundary; it never lies beyond the parent's own boundary.
-    for index, node in enumerate(nodes):
-        node.end = next((n.start for n in nodes[index + 1 :] if n.depth <= node.depth), len(text))
+    assign_ends(nodes, text_length=len(text))
     return nodes
 
 
@@ -255,11 +236,11 @@ def _upsert_document(entry: dict, *, text: str, report: SeedReport) -> SourceDoc
 def _sync_outline(document: SourceDocument, outline: list[dict], *, report: SeedReport) -> dict[str, Section]:
     nodes = locate_outline(text=document.text, sections=outline)
     result: dict[str, Section] = {}
-    siblings: dict[str | None, int] = {}
+    siblings: dict[int | None, int] = {}
     for node in nodes:
-        order = siblings.get(node.parent_key, 0)
-        siblings[node.parent_key] = order + 1
-        parent = result[node.parent_key] if node.parent_key else None
+        order = siblings.get(node.parent, 0)
+        siblings[node.parent] = order + 1
+        parent = result[nodes[node.parent].key] if node.parent is not None else None
         section, created, changed = upsert(
             Section,
             lookup={"document": document, "start": node.start, "label": node.label, "heading": node.heading},

@@ -1,0 +1,85 @@
+"""Provenance metadata from an article's bylines and footnotes, and a guess at its kind."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_OFFICE_MARK = re.compile(r"^[□■◇◆●○◎☆★]+\s*")
+_AUTHOR_PREFIX = re.compile(r"^(?:作者|撰稿|执笔|撰文|供稿|来源)\s*[::]\s*")
+_FOOTNOTE_MARK = re.compile(r"^[\d①②③④⑤*]+|[\d①②③④⑤*]+$")
+_PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
+_PUBLISHED = re.compile(
+    r"(?P<publisher>[\u4e00-\u9fff]{2,20}(?:出版社|出版公司|杂志社|报社|书局))"
+    r"[,,\s]*(?P<year>(?:19|20)\d{2})\s*年(?:\s*(?P<month>\d{1,2})\s*月)?(?:第\d+期)?\s*出版"
+)
+_DATE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年(?:\s*(?P<month>\d{1,2})\s*月)?")
+_FOOTNOTE = re.compile(r"^(?:[\d①②③④⑤]|注\s*[::]|\[\d+\])")
+
+
+@dataclass
+class Provenance:
+    authors: list[str] = field(default_factory=list)
+    organization: str = ""
+    publisher: str = ""
+    year: int | None = None
+    month: int | None = None
+
+
+def parse_bylines(lines: list[str]) -> Provenance:
+    """Authors and office from lines such as ``□荆州市委办公室``, ``1刘科伟``, ``(西北大学…,陕西西安,710069)``."""
+    result = Provenance()
+    for line in lines:
+        bracketed = line[:1] in "((【[" and line[-1:] in "))】]"
+        if bracketed:
+            parts = re.split(r"[,,;;]", line[1:-1])
+            if not result.organization and parts and parts[0].strip():
+                result.organization = parts[0].strip()
+            date = _DATE.search(line)
+            if date and not result.year:
+                result.year, result.month = _date_parts(date)
+            continue
+        marked = bool(_OFFICE_MARK.match(line))
+        content = _AUTHOR_PREFIX.sub("", _OFFICE_MARK.sub("", line)).strip()
+        names = [_FOOTNOTE_MARK.sub("", part).strip() for part in re.split(r"[、,,\s]+", content) if part.strip()]
+        if not marked and names and all(_PERSON.match(name) for name in names):
+            result.authors.extend(names)
+        elif content and not result.organization:
+            result.organization = content
+    return result
+
+
+def parse_footnotes(paragraphs: list[str]) -> Provenance:
+    """Publisher and date from a footnote: ``1本书由王圣学、刘科伟著,西安地图出版社1995年出版``."""
+    result = Provenance()
+    for paragraph in paragraphs:
+        if not _FOOTNOTE.match(paragraph):
+            continue
+        match = _PUBLISHED.search(paragraph)
+        if match:
+            result.publisher = match.group("publisher")
+            result.year, result.month = _date_parts(match)
+            break
+    return result
+
+
+def _date_parts(match: re.Match) -> tuple[int | None, int | None]:
+    month = int(match.group("month")) if match.group("month") else None
+    return int(match.group("year")), month if month and 1 <= month <= 12 else None
+
+
+KINDS = ("research_report", "book_review", "experience_material", "study_tour_report", "other")
+
+
+def guess_kind(*, title: str, text: str) -> str:
+    """The document type a curator would file it under, from title words and the opening."""
+    opening = text[:400]
+    if "经验材料" in title or "典型材料" in title:
+        return "experience_material"
+    if re.match(r"^《.+》$", title.strip()) and re.search(r"(本书|全书|该书|此书|著)", text[:2000]):
+        return "book_review"
+    if re.search(r"(考察|学习考察|考察报告)", title) or re.search(r"(赴.{1,30}(考察|学习))", opening):
+        return "study_tour_report"
+    if re.search(r"(调研|研究|报告|分析)", title):
+        return "research_report"
+    return "other"

@@ -1,0 +1,91 @@
+"""Split a cleaned compilation into articles, with their title block.
+
+Input is the output of :func:`experiences.text.clean.clean_text` (one paragraph
+per line). A compilation separates its articles with headings such as
+``第一篇:标题`` or ``第1篇 标题``; the title is often repeated on the next line,
+followed by a subtitle and bylines (author, office, affiliation).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .clean import OUTLINE_START, is_bracketed, is_title_like
+
+ARTICLE_HEADING = re.compile(r"^第\s*([一二三四五六七八九十百零〇\d]+)\s*篇\s*[::.、]?\s*(.*)$")
+_OFFICE_MARK = re.compile(r"^[□■◇◆●○◎☆★]+\s*(\S.*)$")
+_AUTHOR_PREFIX = re.compile(r"^(?:作者|撰稿|执笔|撰文|供稿|来源)\s*[::]\s*(\S.*)$")
+# Person names (2-4 characters), possibly several and with a footnote digit: 1刘科伟, 王圣学、刘科伟.
+_NAMES = re.compile(r"^[\d①②③*]?\s*[\u4e00-\u9fff·]{2,4}(?:\s*[、,,\s]\s*[\u4e00-\u9fff·]{2,4})*\s*[\d①②③*]?$")
+_ORGANIZATION_WORDS = re.compile(
+    r"(大学|学院|学校|研究院|研究所|研究中心|学系|办公室|办公厅|委员会|政府|局|厅|处|部|室|中心|协会|集团|公司|党委|市委|县委|区委)"
+)
+
+
+@dataclass
+class Article:
+    title: str
+    heading: str = ""  # the compilation heading as written, e.g. 第一篇:…
+    subtitle: str = ""
+    bylines: list[str] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs)
+
+
+def _same_title(a: str, b: str) -> bool:
+    strip = str.maketrans("", "", "《》「」“”\"' \u3000")
+    return a.translate(strip) == b.translate(strip)
+
+
+def is_byline(line: str) -> bool:
+    if _OFFICE_MARK.match(line) or _AUTHOR_PREFIX.match(line):
+        return True
+    if is_bracketed(line):
+        return bool(_ORGANIZATION_WORDS.search(line) or re.search(r"\d{6}", line))
+    return bool(_NAMES.match(line)) and not _ORGANIZATION_WORDS.search(line) and len(line) <= 20
+
+
+def split_articles(text: str, *, fallback_title: str = "") -> list[Article]:
+    """Articles of a compilation; a text without ``第N篇`` headings is one article."""
+    paragraphs = [p for p in text.split("\n") if p.strip()]
+    starts = [i for i, p in enumerate(paragraphs) if ARTICLE_HEADING.match(p)]
+    if not starts:
+        return [_title_block(paragraphs, heading="", title="", fallback_title=fallback_title)] if paragraphs else []
+    articles = []
+    preamble = paragraphs[: starts[0]]
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(paragraphs)
+        heading = paragraphs[start]
+        title = ARTICLE_HEADING.match(heading).group(2).strip()
+        articles.append(
+            _title_block(paragraphs[start + 1 : end], heading=heading, title=title, fallback_title=fallback_title)
+        )
+    if preamble and articles:
+        # Text before the first heading (a compilation's own title or foreword) is kept, not lost.
+        articles[0].paragraphs[:0] = [] if all(is_title_like(p) for p in preamble) else preamble
+    return articles
+
+
+def _title_block(paragraphs: list[str], *, heading: str, title: str, fallback_title: str) -> Article:
+    body = list(paragraphs)
+    if not title and body and is_title_like(body[0], max_length=60) and len(body) > 1:
+        title = body.pop(0)
+    elif body and title and _same_title(body[0], title):
+        body.pop(0)  # the title repeated under the compilation heading
+    article = Article(title=title or fallback_title, heading=heading)
+    while (
+        body and not OUTLINE_START.match(body[0]) and (is_title_like(body[0], max_length=40) or is_bracketed(body[0]))
+    ):
+        line = body[0]
+        if is_byline(line):
+            article.bylines.append(body.pop(0))
+        elif not article.subtitle and not article.bylines and len(body) > 1:
+            article.subtitle = body.pop(0).lstrip("——-— ").strip()
+        else:
+            break
+    article.paragraphs = body
+    return article
