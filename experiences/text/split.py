@@ -84,7 +84,7 @@ def _title_block(paragraphs: list[str], *, heading: str, title: str, fallback_ti
         if is_byline(line):
             article.bylines.append(body.pop(0))
         elif not article.subtitle and not article.bylines and len(body) > 1:
-            article.subtitle = body.pop(0).lstrip("——-— ").strip()
+            article.subtitle = re.sub(r"^[—\-\s]+", "", body.pop(0)).strip()
         else:
             break
     article.paragraphs = body
