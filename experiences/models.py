@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -29,6 +30,27 @@ class VisibilityQuerySet(models.QuerySet):
         if user is not None and user.is_active and user.is_staff:
             return self.all()
         return self.published()
+
+
+class LessonQuerySet(VisibilityQuerySet):
+    """Practices and recommendations: readers also need the source document to be published."""
+
+    def published(self):
+        return self.filter(status=Status.PUBLISHED, document__status=Status.PUBLISHED)
+
+
+def SEED_KEY():  # noqa: N802 - a field factory, used like a field class
+    return models.CharField(
+        _("种子标识"),
+        max_length=100,
+        blank=True,
+        editable=False,
+        help_text=_("随系统附带的示例内容的标识;再次加载示例内容时据此识别,不覆盖编辑过的内容。"),
+    )
+
+
+def SEED_KEY_UNIQUE(model_name: str) -> models.UniqueConstraint:  # noqa: N802
+    return models.UniqueConstraint(fields=["seed_key"], condition=~Q(seed_key=""), name=f"{model_name}_unique_seed_key")
 
 
 class Place(models.Model):
@@ -78,7 +100,13 @@ class Place(models.Model):
         return reverse("experiences:place_detail", kwargs={"adcode": self.adcode})
 
     def clean(self) -> None:
-        if self.parent_id and self.parent and not self.adcode.startswith(self.parent.code_prefix):
+        if not self.parent_id:
+            return
+        if self.parent_id == self.pk or self.parent.adcode == self.adcode:
+            raise ValidationError({"parent": _("地区不能以自身为上级。")})
+        if LEVEL_DEPTH[self.parent.level] >= LEVEL_DEPTH.get(self.level, 0):
+            raise ValidationError({"parent": _("上级地区的级别必须高于本地区。")})
+        if not self.adcode.startswith(self.parent.code_prefix):
             raise ValidationError({"parent": _("上级地区的代码必须是本地区代码的前缀。")})
 
     @property
@@ -96,10 +124,13 @@ class Place(models.Model):
 
     def ancestors(self) -> list[Place]:
         chain, node = [], self.parent
-        while node is not None:
+        while node is not None and node not in chain and len(chain) < 3:  # the hierarchy has three levels
             chain.append(node)
             node = node.parent
         return list(reversed(chain))
+
+
+LEVEL_DEPTH = {Place.Level.PROVINCE: 0, Place.Level.PREFECTURE: 1, Place.Level.COUNTY: 2}
 
 
 class PlaceAlias(models.Model):
@@ -194,6 +225,15 @@ class SourceDocument(models.Model):
     places = models.ManyToManyField(Place, verbose_name=_("涉及地区"), blank=True, related_name="documents")
     notes = models.TextField(_("备注"), blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    import_batch = models.ForeignKey(
+        "ImportBatch",
+        verbose_name=_("导入批次"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="documents",
+    )
+    seed_key = SEED_KEY()
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -203,6 +243,7 @@ class SourceDocument(models.Model):
         verbose_name = _("来源文献")
         verbose_name_plural = _("来源文献")
         ordering = ["-created_at", "-pk"]
+        constraints = [SEED_KEY_UNIQUE("sourcedocument")]
 
     def __str__(self) -> str:
         return self.title
@@ -257,7 +298,7 @@ class Section(models.Model):
         return f"{self.label}{self.heading}".strip() or str(_("正文"))
 
     def get_absolute_url(self) -> str:
-        return f"{self.document.get_absolute_url()}#sec-{self.pk}"
+        return reverse("experiences:document_detail", kwargs={"pk": self.document_id}) + f"#sec-{self.pk}"
 
     def clean(self) -> None:
         if self.start is not None and self.end is not None and self.end < self.start:
@@ -289,16 +330,18 @@ class Practice(models.Model):
     )
     excerpt = models.TextField(_("原文摘录"), blank=True, help_text=_("逐字引用支撑该做法的原文段落。"))
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    seed_key = SEED_KEY()
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    objects = VisibilityQuerySet.as_manager()
+    objects = LessonQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("经验做法")
         verbose_name_plural = _("经验做法")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["status", "-created_at", "-id"], name="practice_status_created")]
+        constraints = [SEED_KEY_UNIQUE("practice")]
 
     def __str__(self) -> str:
         return self.title
@@ -340,16 +383,18 @@ class Recommendation(models.Model):
     order = models.PositiveIntegerField(_("顺序"), default=0)
     label = models.CharField(_("编号"), max_length=20, blank=True, help_text=_("原文中的编号,如“(1)”“一是”。"))
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    seed_key = SEED_KEY()
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    objects = VisibilityQuerySet.as_manager()
+    objects = LessonQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("启示建议")
         verbose_name_plural = _("启示建议")
         ordering = ["document_id", "order", "pk"]
         indexes = [models.Index(fields=["status", "parent", "document", "order"], name="recommendation_listing")]
+        constraints = [SEED_KEY_UNIQUE("recommendation")]
 
     def __str__(self) -> str:
         return f"{self.label}{self.title}" if self.label else self.title
@@ -366,6 +411,62 @@ class Recommendation(models.Model):
                 raise ValidationError({"parent": _("上级建议必须来自同一文献。")})
 
 
+class PlaceMention(models.Model):
+    """Where the importer found a place named in a document's text."""
+
+    document = models.ForeignKey(
+        SourceDocument, verbose_name=_("来源文献"), on_delete=models.CASCADE, related_name="mentions"
+    )
+    place = models.ForeignKey(Place, verbose_name=_("地区"), on_delete=models.CASCADE, related_name="mentions")
+    surface = models.CharField(_("原文写法"), max_length=50)
+    start = models.PositiveIntegerField(_("起始位置"))
+    end = models.PositiveIntegerField(_("结束位置"))
+
+    class Meta:
+        verbose_name = _("地区提及")
+        verbose_name_plural = _("地区提及")
+        ordering = ["document", "start"]
+        indexes = [models.Index(fields=["place", "document"])]
+
+    def __str__(self) -> str:
+        return f"{self.surface} → {self.place.name}"
+
+
+class ImportBatch(models.Model):
+    """One uploaded file on its way into the base: previewed, then imported or cancelled."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        IMPORTED = "imported", _("已导入")
+        CANCELLED = "cancelled", _("已取消")
+        FAILED = "failed", _("失败")
+
+    file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    size = models.PositiveIntegerField(_("大小(字节)"), default=0)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    force = models.BooleanField(_("允许导入完全重复的文献"), default=False)
+    message = models.TextField(_("说明"), blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 def clean_source_link(lesson: Practice | Recommendation) -> None:
     """The section and the excerpt must belong to the lesson's document."""
     if not lesson.document_id:
@@ -380,8 +481,10 @@ def clean_source_link(lesson: Practice | Recommendation) -> None:
 
 
 __all__ = [
+    "ImportBatch",
     "Place",
     "PlaceAlias",
+    "PlaceMention",
     "Practice",
     "Recommendation",
     "Section",

@@ -1,17 +1,16 @@
 """Load the shipped fixtures: gazetteer, themes and the curated seed corpus.
 
-Everything here is idempotent: objects are matched on natural keys (adcode,
-alias, theme slug, document content hash, lesson title within its document)
-and saved only when a field differs, so running ``seed`` twice changes nothing.
+Seeding only ever adds what is missing. Objects are matched on natural keys
+(adcode, alias, theme slug, the fixture key of documents and lessons) and an
+object that exists is left exactly as it is, so running ``seed`` twice
+changes nothing and never reverts what a curator edited, archived or renamed.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 from django.conf import settings
@@ -19,7 +18,7 @@ from django.db import models, transaction
 
 from .models import Place, PlaceAlias, Practice, Recommendation, Section, SourceDocument, Status, Theme
 from .text.fingerprint import content_hash, shingles, similarity
-from .text.outline import OutlineNode, assign_ends
+from .text.outline import OutlineNode, assign_ends, body_end
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
@@ -27,124 +26,71 @@ FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 @dataclass
 class SeedReport:
     created: dict[str, int] = field(default_factory=dict)
-    updated: dict[str, int] = field(default_factory=dict)
 
-    def count(self, kind: str, *, created: bool, changed: bool) -> None:
-        if created:
-            self.created[kind] = self.created.get(kind, 0) + 1
-        elif changed:
-            self.updated[kind] = self.updated.get(kind, 0) + 1
+    def add(self, kind: str, n: int = 1) -> None:
+        if n:
+            self.created[kind] = self.created.get(kind, 0) + n
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated)
+        return bool(self.created)
 
 
-def upsert(model: type[models.Model], *, lookup: dict[str, Any], values: dict[str, Any]) -> tuple[Any, bool, bool]:
-    """get-or-create that saves only when a value differs; returns (obj, created, changed)."""
-    obj = model.objects.filter(**lookup).first()
-    if obj is None:
-        return model.objects.create(**lookup, **values), True, True
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    for name in changed:
-        setattr(obj, name, values[name])
-    if changed:
-        obj.save()
-    return obj, False, bool(changed)
-
-
-def set_m2m(manager, objects: Iterable[models.Model]) -> bool:
-    wanted = {obj.pk for obj in objects}
-    current = set(manager.values_list("pk", flat=True))
-    if wanted != current:
-        manager.set(wanted)
-        return True
-    return False
-
-
-def set_tags(obj, names: list[str]) -> bool:
-    if set(obj.tags.names()) != set(names):
-        obj.tags.set(names)
-        return True
-    return False
-
-
-# --- gazetteer ---------------------------------------------------------------
-
-
-def load_places(*, path: Path = FIXTURES / "places.csv", report: SeedReport) -> None:
+def load_places(*, path: Path, report: SeedReport) -> None:
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    existing = {p.adcode: p for p in Place.objects.all()}
-    by_code = dict(existing)
-    levels = [Place.Level.PROVINCE, Place.Level.PREFECTURE, Place.Level.COUNTY]
-    for level in levels:  # parents before children, so parent ids are known
-        to_create, to_update = [], []
-        for row in (r for r in rows if r["level"] == level):
-            values = {
-                "name": row["name"],
-                "short_name": row["short_name"],
-                "level": row["level"],
-                "parent": by_code[row["parent"]] if row["parent"] else None,
-                "longitude": float(row["longitude"]) if row["longitude"] else None,
-                "latitude": float(row["latitude"]) if row["latitude"] else None,
-                "pinyin": row["pinyin"],
-            }
-            place = existing.get(row["adcode"])
-            if place is None:
-                place = Place(adcode=row["adcode"], **values)
-                to_create.append(place)
-                by_code[place.adcode] = place
-            elif any(getattr(place, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(place, k, v)
-                to_update.append(place)
-        Place.objects.bulk_create(to_create, batch_size=500)
-        Place.objects.bulk_update(to_update, list(values), batch_size=500)
-        if to_create:
-            report.created["place"] = report.created.get("place", 0) + len(to_create)
-        if to_update:
-            report.updated["place"] = report.updated.get("place", 0) + len(to_update)
+    by_code = {p.adcode: p for p in Place.objects.all()}
+    for level in (Place.Level.PROVINCE, Place.Level.PREFECTURE, Place.Level.COUNTY):  # parents first
+        new = [
+            Place(
+                adcode=row["adcode"],
+                name=row["name"],
+                short_name=row["short_name"],
+                level=row["level"],
+                parent=by_code[row["parent"]] if row["parent"] else None,
+                longitude=float(row["longitude"]) if row["longitude"] else None,
+                latitude=float(row["latitude"]) if row["latitude"] else None,
+                pinyin=row["pinyin"],
+            )
+            for row in rows
+            if row["level"] == level and row["adcode"] not in by_code
+        ]
+        Place.objects.bulk_create(new, batch_size=500)
+        by_code.update({p.adcode: p for p in new})
+        report.add("place", len(new))
 
 
-def load_aliases(*, path: Path = FIXTURES / "place_aliases.csv", report: SeedReport) -> None:
+def load_aliases(*, path: Path, report: SeedReport) -> None:
+    existing = set(PlaceAlias.objects.values_list("name", flat=True))
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            place = Place.objects.get(adcode=row["adcode"])
-            _, created, changed = upsert(
-                PlaceAlias, lookup={"name": row["alias"]}, values={"place": place, "note": row["note"]}
-            )
-            report.count("alias", created=created, changed=changed)
+            if row["alias"] not in existing:
+                place = Place.objects.get(adcode=row["adcode"])
+                PlaceAlias.objects.create(name=row["alias"], place=place, note=row["note"])
+                report.add("alias")
 
 
-# --- themes --------------------------------------------------------------------
-
-
-def load_themes(*, path: Path = FIXTURES / "themes.yaml", report: SeedReport) -> None:
-    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
-    for order, entry in enumerate(entries):
-        parent = _upsert_theme(entry, parent=None, order=order, report=report)
+def load_themes(*, path: Path, report: SeedReport) -> None:
+    existing = {t.slug: t for t in Theme.objects.all()}
+    for order, entry in enumerate(yaml.safe_load(path.read_text(encoding="utf-8"))):
+        parent = _theme(entry, parent=None, order=order, existing=existing, report=report)
         for child_order, child in enumerate(entry.get("children", [])):
-            _upsert_theme(child, parent=parent, order=child_order, report=report)
+            _theme(child, parent=parent, order=child_order, existing=existing, report=report)
 
 
-def _upsert_theme(entry: dict, *, parent: Theme | None, order: int, report: SeedReport) -> Theme:
-    theme, created, changed = upsert(
-        Theme,
-        lookup={"slug": entry["slug"]},
-        values={
-            "name": entry["name"],
-            "parent": parent,
-            "description": entry.get("description", ""),
-            "keywords": entry.get("keywords", []),
-            "order": order,
-        },
+def _theme(entry: dict, *, parent, order: int, existing: dict, report: SeedReport) -> Theme:
+    if entry["slug"] in existing:
+        return existing[entry["slug"]]
+    theme = Theme.objects.create(
+        slug=entry["slug"],
+        name=entry["name"],
+        parent=parent,
+        description=entry.get("description", ""),
+        keywords=entry.get("keywords", []),
+        order=order,
     )
-    report.count("theme", created=created, changed=changed)
+    report.add("theme")
     return theme
-
-
-# --- the curated corpus --------------------------------------------------------
 
 
 def locate_outline(*, text: str, sections: list[dict]) -> list[OutlineNode]:
@@ -169,180 +115,165 @@ def locate_outline(*, text: str, sections: list[dict]) -> list[OutlineNode]:
             walk(item.get("children", []), depth + 1, len(nodes) - 1)
 
     walk(sections, 0, None)
-    assign_ends(nodes, text_length=len(text))
+    assign_ends(nodes, text_length=body_end(text))
     return nodes
 
 
-def load_corpus(*, path: Path = FIXTURES / "seed" / "corpus.yaml", report: SeedReport) -> None:
-    corpus = yaml.safe_load(path.read_text(encoding="utf-8"))
-    documents: dict[str, SourceDocument] = {}
-    sections: dict[tuple[str, str], Section] = {}
-    for entry in corpus["documents"]:
-        text = (path.parent / entry["file"]).read_text(encoding="utf-8").strip("\n")
-        document = _upsert_document(entry, text=text, report=report)
-        documents[entry["key"]] = document
-        for node_key, section in _sync_outline(document, entry.get("sections", []), report=report).items():
-            sections[(entry["key"], node_key)] = section
-    _link_duplicates(corpus["documents"], documents, report=report)
-    themes = {t.slug: t for t in Theme.objects.all()}
-    practices: dict[str, Practice] = {}
-    for entry in corpus.get("practices", []):
-        practices[entry["key"]] = _upsert_lesson(
-            Practice, entry, documents=documents, sections=sections, themes=themes, report=report
-        )
-    for order, entry in enumerate(corpus.get("recommendations", [])):
-        _upsert_recommendation(
-            entry,
-            parent=None,
-            order=order,
-            documents=documents,
-            sections=sections,
-            themes=themes,
-            practices=practices,
-            report=report,
-        )
-    for document in documents.values():
-        places = Place.objects.filter(
-            models.Q(practices__document=document) | models.Q(recommendations__document=document)
-        ).distinct()
-        if set_m2m(document.places, places):
-            report.count("document places", created=False, changed=True)
+@dataclass
+class _Corpus:
+    documents: dict[str, SourceDocument] = field(default_factory=dict)
+    sections: dict[tuple[str, str], Section] = field(default_factory=dict)
+    practices: dict[str, Practice] = field(default_factory=dict)
+    themes: dict[str, Theme] = field(default_factory=dict)
 
 
-def _upsert_document(entry: dict, *, text: str, report: SeedReport) -> SourceDocument:
+def load_corpus(*, path: Path, report: SeedReport) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    corpus = _Corpus(themes={t.slug: t for t in Theme.objects.all()})
+    for entry in data["documents"]:
+        _document(entry, folder=path.parent, corpus=corpus, report=report)
+    corpus.practices = {p.seed_key: p for p in Practice.objects.exclude(seed_key="")}
+    for entry in data.get("practices", []):
+        if entry["key"] not in corpus.practices:
+            corpus.practices[entry["key"]] = _lesson(Practice, entry, corpus=corpus, extra={})
+            report.add("practice")
+    existing = set(Recommendation.objects.exclude(seed_key="").values_list("seed_key", flat=True))
+    for order, entry in enumerate(data.get("recommendations", [])):
+        _recommendation(entry, parent=None, order=order, corpus=corpus, existing=existing, report=report)
+
+
+def _document(entry: dict, *, folder: Path, corpus: _Corpus, report: SeedReport) -> None:
+    key = entry["key"]
+    document = SourceDocument.objects.filter(seed_key=key).first()
+    if document is not None:
+        corpus.documents[key] = document
+        _map_existing_sections(document, entry, corpus=corpus)
+        return
+    text = (folder / entry["file"]).read_text(encoding="utf-8").strip("\n")
     published = str(entry.get("published") or "")
     year, _, month = published.partition("-")
-    document, created, changed = upsert(
-        SourceDocument,
-        lookup={"content_hash": content_hash(text)},
-        values={
-            "title": entry["title"],
-            "subtitle": entry.get("subtitle") or "",
-            "kind": entry["kind"],
-            "authors": "、".join(entry.get("authors") or []),
-            "organization": entry.get("organization") or "",
-            "published_year": int(year) if year else None,
-            "published_month": int(month) if month else None,
-            "publisher": entry.get("publisher") or "",
-            "text": text,
-            "notes": entry.get("notes") or "",
-            "status": Status.PUBLISHED,
-        },
+    original = corpus.documents.get(entry.get("duplicate_of") or "")
+    document = SourceDocument.objects.create(
+        seed_key=key,
+        title=entry["title"],
+        subtitle=entry.get("subtitle") or "",
+        kind=entry["kind"],
+        authors="、".join(entry.get("authors") or []),
+        organization=entry.get("organization") or "",
+        published_year=int(year) if year else None,
+        published_month=int(month) if month else None,
+        publisher=entry.get("publisher") or "",
+        text=text,
+        content_hash=content_hash(text),
+        notes=entry.get("notes") or "",
+        status=Status.PUBLISHED,
+        duplicate_of=original,
+        similarity=round(similarity(shingles(text), shingles(original.text)), 4) if original else None,
     )
-    report.count("document", created=created, changed=changed)
-    return document
-
-
-def _sync_outline(document: SourceDocument, outline: list[dict], *, report: SeedReport) -> dict[str, Section]:
-    nodes = locate_outline(text=document.text, sections=outline)
-    result: dict[str, Section] = {}
+    corpus.documents[key] = document
+    nodes = locate_outline(text=text, sections=entry.get("sections", []))
+    created: list[Section] = []
     siblings: dict[int | None, int] = {}
     for node in nodes:
         order = siblings.get(node.parent, 0)
         siblings[node.parent] = order + 1
-        parent = result[nodes[node.parent].key] if node.parent is not None else None
-        section, created, changed = upsert(
-            Section,
-            lookup={"document": document, "start": node.start, "label": node.label, "heading": node.heading},
-            values={"parent": parent, "order": order, "end": node.end},
+        section = Section.objects.create(
+            document=document,
+            parent=created[node.parent] if node.parent is not None else None,
+            order=order,
+            label=node.label,
+            heading=node.heading,
+            start=node.start,
+            end=node.end,
         )
-        report.count("section", created=created, changed=changed)
-        result[node.key] = section
-    stale = document.sections.exclude(pk__in=[s.pk for s in result.values()])
-    if stale.exists():
-        report.count("section", created=False, changed=True)
-        stale.delete()
-    return result
+        created.append(section)
+        corpus.sections[(key, node.key)] = section
+    report.add("document")
+    report.add("section", len(created))
 
 
-def _link_duplicates(entries: list[dict], documents: dict[str, SourceDocument], *, report: SeedReport) -> None:
-    for entry in entries:
-        document = documents[entry["key"]]
-        original = documents.get(entry.get("duplicate_of") or "")
-        score = None
-        if original is not None:
-            score = round(similarity(shingles(document.text), shingles(original.text)), 4)
-        _, _, changed = upsert(
-            SourceDocument, lookup={"pk": document.pk}, values={"duplicate_of": original, "similarity": score}
-        )
-        report.count("document", created=False, changed=changed)
+def _map_existing_sections(document: SourceDocument, entry: dict, *, corpus: _Corpus) -> None:
+    """Fixture section keys of an already seeded document, for lessons added to the fixture later."""
+    try:
+        nodes = locate_outline(text=document.text, sections=entry.get("sections", []))
+    except ValueError:
+        return  # a curator edited the text; lessons of this document are left alone
+    existing = {(s.label, s.heading, s.start): s for s in document.sections.all()}
+    for node in nodes:
+        section = existing.get((node.label, node.heading, node.start))
+        if section is not None:
+            corpus.sections[(entry["key"], node.key)] = section
 
 
-def _lesson_values(entry: dict, *, documents, sections) -> dict[str, Any]:
-    document = documents[entry["document"]]
-    return {
+def _lesson(model, entry: dict, *, corpus: _Corpus, extra: dict):
+    document = corpus.documents[entry["document"]]
+    section = corpus.sections.get((entry["document"], entry.get("section") or ""))
+    if section is None:
+        raise ValueError(f"{entry['key']}: section {entry.get('section')!r} is not in the seeded outline")
+    values = {
+        "seed_key": entry["key"],
+        "title": entry["title"],
+        "body": (entry.get("body") or "").strip(),
         "document": document,
-        "section": sections[(entry["document"], entry["section"])] if entry.get("section") else None,
+        "section": section,
         "excerpt": entry.get("excerpt") or "",
         "status": Status.PUBLISHED,
     }
-
-
-def _upsert_lesson(model, entry: dict, *, documents, sections, themes, report: SeedReport, extra=None):
-    values = _lesson_values(entry, documents=documents, sections=sections)
-    values |= {"body": (entry.get("body") or "").strip()}
     if model is Practice:
         values["summary"] = (entry.get("summary") or "").strip()
-    values |= extra or {}
-    lookup = {"document": values.pop("document"), "title": entry["title"]}
-    if model is Recommendation:
-        lookup["parent"] = values.pop("parent")
-    lesson, created, changed = upsert(model, lookup=lookup, values=values)
-    places = list(Place.objects.filter(adcode__in=[str(code) for code in entry.get("places", [])]))
-    if len(places) != len(set(entry.get("places", []))):
-        raise ValueError(f"{entry['key']}: unknown adcode in {entry.get('places')}")
-    changed |= set_m2m(lesson.places, places)
-    changed |= set_m2m(lesson.themes, [themes[slug] for slug in entry.get("themes", [])])
-    changed |= set_tags(lesson, entry.get("tags", []))
-    report.count(model._meta.model_name, created=created, changed=changed)
+    lesson = model.objects.create(**values, **extra)
+    codes = [str(code) for code in entry.get("places", [])]
+    places = list(Place.objects.filter(adcode__in=codes))
+    if len(places) != len(set(codes)):
+        raise ValueError(f"{entry['key']}: unknown adcode in {codes}")
+    lesson.places.set(places)
+    lesson.themes.set([corpus.themes[slug] for slug in entry.get("themes", [])])
+    lesson.tags.set(entry.get("tags", []))
     return lesson
 
 
-def _upsert_recommendation(entry: dict, *, parent, order, documents, sections, themes, practices, report):
+def _recommendation(entry: dict, *, parent, order: int, corpus: _Corpus, existing: set, report: SeedReport):
     if parent is not None:
-        entry = {"document": entry.get("document") or parent.document_key} | entry
-    recommendation = _upsert_lesson(
-        Recommendation,
-        entry,
-        documents=documents,
-        sections=sections,
-        themes=themes,
-        report=report,
-        extra={
-            "parent": parent.obj if parent else None,
-            "order": order,
-            "label": entry.get("label") or "",
-            "audience": entry.get("audience") or "",
-        },
-    )
-    if set_m2m(recommendation.derived_from, [practices[key] for key in entry.get("derived_from", [])]):
-        report.count("recommendation", created=False, changed=True)
-    here = _Parent(obj=recommendation, document_key=entry["document"])
+        entry = {"document": parent.document.seed_key} | entry
+    if entry["key"] in existing:
+        recommendation = Recommendation.objects.get(seed_key=entry["key"])
+    else:
+        recommendation = _lesson(
+            Recommendation,
+            entry,
+            corpus=corpus,
+            extra={
+                "parent": parent,
+                "order": order,
+                "label": entry.get("label") or "",
+                "audience": entry.get("audience") or "",
+            },
+        )
+        recommendation.derived_from.set([corpus.practices[key] for key in entry.get("derived_from", [])])
+        report.add("recommendation")
     for child_order, child in enumerate(entry.get("children", [])):
-        _upsert_recommendation(
-            child,
-            parent=here,
-            order=child_order,
-            documents=documents,
-            sections=sections,
-            themes=themes,
-            practices=practices,
-            report=report,
+        _recommendation(
+            child, parent=recommendation, order=child_order, corpus=corpus, existing=existing, report=report
         )
 
 
-@dataclass
-class _Parent:
-    obj: Recommendation
-    document_key: str
+def link_document_places(*, report: SeedReport) -> None:
+    """A seeded document without places gets those of its lessons."""
+    for document in SourceDocument.objects.exclude(seed_key="").filter(places__isnull=True):
+        places = Place.objects.filter(
+            models.Q(practices__document=document) | models.Q(recommendations__document=document)
+        ).distinct()
+        document.places.set(places)
+        report.add("document places", 1 if places else 0)
 
 
 def seed(*, fixtures: Path = FIXTURES) -> SeedReport:
-    """Load everything, in one transaction."""
+    """Load everything missing, in one transaction."""
     report = SeedReport()
     with transaction.atomic():
         load_places(path=fixtures / "places.csv", report=report)
         load_aliases(path=fixtures / "place_aliases.csv", report=report)
         load_themes(path=fixtures / "themes.yaml", report=report)
         load_corpus(path=fixtures / "seed" / "corpus.yaml", report=report)
+        link_document_places(report=report)
     return report

@@ -156,6 +156,11 @@ TAGGIT_CASE_INSENSITIVE = True
 
 KBASE_ORGANIZATION = os.environ.get("KBASE_ORGANIZATION", "")
 KBASE_PAGE_SIZE = int(os.environ.get("KBASE_PAGE_SIZE", "20"))
+# Import: files above this size are refused; documents this similar to an existing one are flagged.
+KBASE_IMPORT_MAX_BYTES = int(os.environ.get("KBASE_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+KBASE_DUPLICATE_THRESHOLD = float(os.environ.get("KBASE_DUPLICATE_THRESHOLD", "0.8"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Production hardening: on unless DEBUG, so `check --deploy` passes.
 if not DEBUG:

@@ -103,6 +103,22 @@ def assign_ends(nodes: list[OutlineNode], *, text_length: int) -> None:
         node.end = next((n.start for n in nodes[index + 1 :] if n.depth <= node.depth), text_length)
 
 
+_FOOTNOTE = re.compile(r"^(?:[1-9]\d?(?=[\u4e00-\u9fff])|[①②③④⑤⑥⑦⑧⑨⑩]|注\s*[::]|\[\d+\]|资料来源\s*[::])")
+
+
+def body_end(text: str) -> int:
+    """Where the trailing footnotes begin (``1本书由…出版``), or the text's end.
+
+    Footnotes belong to the document, not to its last section.
+    """
+    end = len(text)
+    while True:
+        start = text.rfind("\n", 0, end) + 1
+        if start == 0 or not _FOOTNOTE.match(text[start:end]):
+            return end
+        end = start - 1
+
+
 def heading_from(stretch: str, *, whole_paragraph: bool) -> str:
     """The heading of a run-in item: its first sentence, or first clause when it is a single sentence.
 
@@ -163,7 +179,7 @@ def parse_outline(text: str) -> Outline:
         offset += len(paragraph) + 1
     if not outline.nodes and text.strip():
         outline.nodes.append(OutlineNode("", "正文", 0, None, 0))
-    assign_ends(outline.nodes, text_length=len(text))
+    assign_ends(outline.nodes, text_length=body_end(text))
     return outline
 
 

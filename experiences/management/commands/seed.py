@@ -4,7 +4,7 @@ from experiences.seeding import seed
 
 
 class Command(BaseCommand):
-    help = "Load the gazetteer, the themes and the curated seed corpus (idempotent)."
+    help = "Load what is missing of the gazetteer, the themes and the curated seed corpus (never overwrites)."
 
     def handle(self, *args, **options):
         report = seed()
@@ -13,6 +13,4 @@ class Command(BaseCommand):
             return
         for kind, n in sorted(report.created.items()):
             self.stdout.write(f"created {n} {kind}")
-        for kind, n in sorted(report.updated.items()):
-            self.stdout.write(f"updated {n} {kind}")
         self.stdout.write(self.style.SUCCESS("Seed content loaded."))

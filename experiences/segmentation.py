@@ -1,0 +1,73 @@
+"""The process-wide segmenter and gazetteer, built once from the database.
+
+jieba's dictionary takes about a second to load; a gunicorn worker pays that
+once, on first use, and shares it between the importer and search.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.conf import settings
+
+from .models import Place, PlaceAlias, SourceDocument, Theme
+from .text.places import Gazetteer
+from .text.segment import Segmenter, dictionary_tags
+
+_lock = threading.Lock()
+_state: dict[str, object] = {}
+
+
+def gazetteer() -> Gazetteer:
+    with _lock:
+        if "gazetteer" not in _state:
+            places = Place.objects.values_list("adcode", "name", "short_name", "level")
+            aliases = PlaceAlias.objects.values_list("name", "place__adcode")
+            _state["gazetteer"] = Gazetteer.build(places=places, aliases=aliases, dictionary_tags=dictionary_tags())
+        return _state["gazetteer"]
+
+
+def segmenter() -> Segmenter:
+    existing = _state.get("segmenter")
+    if existing is not None:
+        return existing
+    places = gazetteer()
+    with _lock:
+        if "segmenter" not in _state:
+            keywords = {word for words in Theme.objects.values_list("keywords", flat=True) for word in words or []}
+            user_words = [*places.user_words(), *((word, None, None) for word in sorted(keywords))]
+            _state["segmenter"] = Segmenter(user_words=user_words, cache_dir=str(settings.VAR_DIR))
+        return _state["segmenter"]
+
+
+def reset() -> None:
+    """Forget the cached gazetteer and segmenter (after the gazetteer or themes change)."""
+    with _lock:
+        _state.clear()
+
+
+def document_frequencies():
+    """Paragraph frequencies of terms over every document in the base (the IDF table), built once."""
+    from .text.keywords import DocumentFrequencies
+
+    existing = _state.get("frequencies")
+    if existing is not None:
+        return existing
+    words = segmenter()
+    frequencies = DocumentFrequencies()
+    for text in SourceDocument.objects.values_list("text", flat=True).iterator(chunk_size=200):
+        frequencies.add(words.cut(paragraph) for paragraph in text.split("\n") if paragraph)
+    with _lock:
+        _state.setdefault("frequencies", frequencies)
+    return _state["frequencies"]
+
+
+def add_to_frequencies(plan) -> None:
+    """Keep the cached IDF table in step after an import, without recounting the base."""
+    frequencies = _state.get("frequencies")
+    if frequencies is None:
+        return
+    words = segmenter()
+    with _lock:
+        for document in plan.documents:
+            frequencies.add(words.cut(paragraph) for paragraph in document.text.split("\n") if paragraph)
