@@ -185,3 +185,6 @@ class RecommendationAdmin(LessonAdmin):
         formset.save_m2m()
         for obj in formset.deleted_objects:
             obj.delete()
+
+
+from . import admin_import  # noqa: E402,F401  (registers the import pages)

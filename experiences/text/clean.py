@@ -9,6 +9,7 @@ mid-sentence into paragraphs (one paragraph per line in the result).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -18,11 +19,10 @@ CJK_PUNCT = (
     "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2018\u2019\u201c\u201d\u2026\u2014\u00b7"
 )
 _CJK_OR_PUNCT = f"[{CJK}{CJK_PUNCT}]"
-# ASCII punctuation used in place of full-width forms, as in the seed (",", ":", "(").
-_ANY_PUNCT = f"[{CJK_PUNCT},.;:!?()]"
 
-SENTENCE_END = "。!?;:…!?;:"
-CLOSERS = "”’」』)】》)\"'"
+SENTENCE_END = "。\uff01\uff1f\uff1b\uff1a…!?;:"
+CLOSERS = "”’」』\uff09】》)\"'"
+_RADICALS = re.compile("[\u2e80-\u2fdf\uf900-\ufaff]")
 _FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
 _SPACE_BETWEEN_CJK = re.compile(f"(?<={_CJK_OR_PUNCT})[ \t\u3000\u00a0]+(?={_CJK_OR_PUNCT})")
@@ -31,10 +31,10 @@ _PAGE_NUMBER_LINE = re.compile(
     r"^(?:[-—–_\s]*\d{1,4}[-—–_\s]*|第\s*\d{1,4}\s*页(?:\s*[/,,]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4}|page\s*\d+)$",
     re.IGNORECASE,
 )
-COMPILATION_HEADING = re.compile(r"^第[一二三四五六七八九十百零〇\d]+篇\s*[::]?")
+COMPILATION_HEADING = re.compile(r"^第[一二三四五六七八九十百零〇\d]+篇\s*[:\uff1a]?")
 # Outline labels that start a new paragraph (used to decide line joins).
 OUTLINE_START = re.compile(
-    r"^(?:第[一二三四五六七八九十百零〇\d]+[篇章节部分]|[一二三四五六七八九十百]+、|[((][一二三四五六七八九十百\d]+[))]|\d{1,2}[.、](?!\d))"
+    r"^(?:第[一二三四五六七八九十百零〇\d]+[篇章节部分]|[一二三四五六七八九十百]+、|[(\uff08][一二三四五六七八九十百\d]+[)\uff09]|\d{1,2}[.\uff0e、](?!\d))"
 )
 
 
@@ -45,13 +45,22 @@ class CleanResult:
     removed_running_lines: list[str] = field(default_factory=list)
 
 
+def _unified_ideograph(match: re.Match) -> str:
+    folded = unicodedata.normalize("NFKC", match.group())
+    return folded if len(folded) == 1 else match.group()
+
+
 def normalize_characters(text: str) -> str:
     """Unify line breaks, drop BOMs and control characters, make Latin letters and digits half-width.
 
-    Chinese punctuation is left alone: ",。" stay full-width on purpose.
+    PDF text extraction often yields Kangxi radicals (⼈ U+2F08, ⾼ U+2F7C) or
+    compatibility ideographs instead of the ordinary characters 人 and 高;
+    they look the same but break search, so they are folded back. Chinese
+    punctuation is left alone: ",。" stay full-width on purpose.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     text = _CONTROL.sub("", text.replace("\t", " "))
+    text = _RADICALS.sub(_unified_ideograph, text)
     return _FULLWIDTH_ALNUM.sub(lambda m: chr(ord(m.group()) - 0xFEE0), text)
 
 
@@ -124,12 +133,12 @@ def is_title_like(line: str, *, max_length: int = 30) -> bool:
 
     The enumeration comma 、 does not count (``王圣学、刘科伟``, ``一、主要经验``).
     """
-    return 0 < len(line) <= max_length and not re.search(r"[,,。;;::!?!?…]", line)
+    return 0 < len(line) <= max_length and not re.search(r"[,\uff0c。;\uff1b:\uff1a!\uff01?\uff1f…]", line)
 
 
 def is_bracketed(line: str) -> bool:
     """A whole line in brackets: an affiliation such as ``(西北大学城市与资源学系,陕西西安,710069)``."""
-    return len(line) >= 2 and line[0] in "((【[" and line[-1] in "))】]"
+    return len(line) >= 2 and line[0] in "(\uff08【[" and line[-1] in ")\uff09】]"
 
 
 def collapse_cjk_spaces(line: str) -> str:

@@ -38,7 +38,7 @@ def excerpt_of(text: str, *, start: int, end: int, limit: int = EXCERPT_LIMIT) -
     passage = text[start:end].rstrip()
     if len(passage) <= limit:
         return start, start + len(passage)
-    cut = max((m.end() for m in re.finditer(r"[。;;!?!?]", passage[:limit])), default=0)
+    cut = max((m.end() for m in re.finditer(r"[。;\uff1b!\uff01?\uff1f]", passage[:limit])), default=0)
     return start, start + (cut or limit)
 
 
@@ -79,7 +79,7 @@ def _paragraph_proposals(text: str, *, start: int, end: int, kind: str, node: in
     for paragraph in text[start:end].split("\n"):
         if len(paragraph.strip()) >= 20:
             first, last = excerpt_of(text, start=offset, end=offset + len(paragraph))
-            title = re.split(r"[,,。;;::]", paragraph, maxsplit=1)[0][:TITLE_LIMIT]
+            title = re.split(r"[,\uff0c。;\uff1b:\uff1a]", paragraph, maxsplit=1)[0][:TITLE_LIMIT]
             proposals.append(Proposal(kind, title, "", offset, offset + len(paragraph), text[first:last], node=node))
         offset += len(paragraph) + 1
     return proposals

@@ -6,15 +6,15 @@ import re
 from dataclasses import dataclass, field
 
 _OFFICE_MARK = re.compile(r"^[□■◇◆●○◎☆★]+\s*")
-_AUTHOR_PREFIX = re.compile(r"^(?:作者|撰稿|执笔|撰文|供稿|来源)\s*[::]\s*")
+_AUTHOR_PREFIX = re.compile(r"^(?:作者|撰稿|执笔|撰文|供稿|来源)\s*[:\uff1a]\s*")
 _FOOTNOTE_MARK = re.compile(r"^[\d①②③④⑤*]+|[\d①②③④⑤*]+$")
 _PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 _PUBLISHED = re.compile(
     r"(?P<publisher>[\u4e00-\u9fff]{2,20}(?:出版社|出版公司|杂志社|报社|书局))"
-    r"[,,\s]*(?P<year>(?:19|20)\d{2})\s*年(?:\s*(?P<month>\d{1,2})\s*月)?(?:第\d+期)?\s*出版"
+    r"[,\uff0c\s]*(?P<year>(?:19|20)\d{2})\s*年(?:\s*(?P<month>\d{1,2})\s*月)?(?:第\d+期)?\s*出版"
 )
 _DATE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年(?:\s*(?P<month>\d{1,2})\s*月)?")
-_FOOTNOTE = re.compile(r"^(?:[\d①②③④⑤]|注\s*[::]|\[\d+\])")
+_FOOTNOTE = re.compile(r"^(?:[\d①②③④⑤]|注\s*[:\uff1a]|\[\d+\])")
 
 
 @dataclass
@@ -30,9 +30,9 @@ def parse_bylines(lines: list[str]) -> Provenance:
     """Authors and office from lines such as ``□荆州市委办公室``, ``1刘科伟``, ``(西北大学…,陕西西安,710069)``."""
     result = Provenance()
     for line in lines:
-        bracketed = line[:1] in "((【[" and line[-1:] in "))】]"
+        bracketed = line[:1] in "(\uff08【[" and line[-1:] in ")\uff09】]"
         if bracketed:
-            parts = re.split(r"[,,;;]", line[1:-1])
+            parts = re.split(r"[,\uff0c;\uff1b]", line[1:-1])
             if not result.organization and parts and parts[0].strip():
                 result.organization = parts[0].strip()
             date = _DATE.search(line)
@@ -41,7 +41,7 @@ def parse_bylines(lines: list[str]) -> Provenance:
             continue
         marked = bool(_OFFICE_MARK.match(line))
         content = _AUTHOR_PREFIX.sub("", _OFFICE_MARK.sub("", line)).strip()
-        names = [_FOOTNOTE_MARK.sub("", part).strip() for part in re.split(r"[、,,\s]+", content) if part.strip()]
+        names = [_FOOTNOTE_MARK.sub("", part).strip() for part in re.split(r"[、,\uff0c\s]+", content) if part.strip()]
         if not marked and names and all(_PERSON.match(name) for name in names):
             result.authors.extend(names)
         elif content and not result.organization:

@@ -34,20 +34,20 @@ _CN = "一二三四五六七八九十百零〇两"
 LABEL_PATTERNS: list[tuple[str, str]] = [
     ("chapter", rf"第[{_CN}\d]+章"),
     ("cn", rf"[{_CN}]+、"),
-    ("cn_paren", rf"[((][{_CN}]+[))]"),
-    ("num_dot", r"\d{1,2}[.．](?![\d.．])"),
+    ("cn_paren", rf"[(\uff08][{_CN}]+[)\uff09]"),
+    ("num_dot", r"\d{1,2}[.\uff0e](?![\d.\uff0e])"),
     ("num_dun", r"\d{1,2}、"),
-    ("num_paren", r"[((]\d{1,2}[))]"),
+    ("num_paren", r"[(\uff08]\d{1,2}[)\uff09]"),
     ("circled", f"[{_CIRCLED}]"),
 ]
 RUN_IN_KINDS = {"cn_paren", "num_paren", "circled"}
 _AT_START = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in LABEL_PATTERNS))
 _RUN_IN = re.compile(
-    "(?<=[。;;::!?!?])(?:"
+    r"(?<=[。;\uff1b:\uff1a!\uff01?\uff1f])(?:"
     + "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in LABEL_PATTERNS if kind in RUN_IN_KINDS)
     + ")"
 )
-_CLAUSE_END = re.compile(r"[,,::;;]")
+_CLAUSE_END = re.compile(r"[,\uff0c:\uff1a;\uff1b]")
 MAX_HEADING = 120
 SHORT_HEADING = 40
 
@@ -103,7 +103,7 @@ def assign_ends(nodes: list[OutlineNode], *, text_length: int) -> None:
         node.end = next((n.start for n in nodes[index + 1 :] if n.depth <= node.depth), text_length)
 
 
-_FOOTNOTE = re.compile(r"^(?:[1-9]\d?(?=[\u4e00-\u9fff])|[①②③④⑤⑥⑦⑧⑨⑩]|注\s*[::]|\[\d+\]|资料来源\s*[::])")
+_FOOTNOTE = re.compile(r"^(?:[1-9]\d?(?=[\u4e00-\u9fff])|[①②③④⑤⑥⑦⑧⑨⑩]|注\s*[:\uff1a]|\[\d+\]|资料来源\s*[:\uff1a])")
 
 
 def body_end(text: str) -> int:
@@ -115,7 +115,7 @@ def body_end(text: str) -> int:
     while True:
         start = text.rfind("\n", 0, end) + 1
         if start == 0 or not _FOOTNOTE.match(text[start:end]):
-            return end
+            return end if end == len(text) else end + 1
         end = start - 1
 
 
@@ -187,7 +187,7 @@ def _check_sequence(outline: Outline, node: OutlineNode, last_value: dict) -> No
     key = (node.parent, node.kind)
     previous = last_value.get(key)
     if node.value is not None:
-        if previous is None and node.value != 1:
+        if previous is None and node.value != 1 and node.parent is not None:
             outline.warnings.append(f"编号“{node.label}”不是从 1 开始的。")
         elif previous is not None and node.value != previous + 1:
             outline.warnings.append(f"编号不连续:“{node.label}”前一项的编号是 {previous},已按原文保留。")

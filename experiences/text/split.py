@@ -13,13 +13,17 @@ from dataclasses import dataclass, field
 
 from .clean import OUTLINE_START, is_bracketed, is_title_like
 
-ARTICLE_HEADING = re.compile(r"^第\s*([一二三四五六七八九十百零〇\d]+)\s*篇\s*[::.、]?\s*(.*)$")
+ARTICLE_HEADING = re.compile(r"^第\s*([一二三四五六七八九十百零〇\d]+)\s*篇\s*[:\uff1a.\uff0e、]?\s*(.*)$")
 _OFFICE_MARK = re.compile(r"^[□■◇◆●○◎☆★]+\s*(\S.*)$")
-_AUTHOR_PREFIX = re.compile(r"^(?:作者|撰稿|执笔|撰文|供稿|来源)\s*[::]\s*(\S.*)$")
+_AUTHOR_PREFIX = re.compile(r"^(?:作者|撰稿|执笔|撰文|供稿|来源)\s*[:\uff1a]\s*(\S.*)$")
 # Person names (2-4 characters), possibly several and with a footnote digit: 1刘科伟, 王圣学、刘科伟.
-_NAMES = re.compile(r"^[\d①②③*]?\s*[\u4e00-\u9fff·]{2,4}(?:\s*[、,,\s]\s*[\u4e00-\u9fff·]{2,4})*\s*[\d①②③*]?$")
+_NAMES = re.compile(r"^[\d①②③*]?\s*[\u4e00-\u9fff·]{2,4}(?:\s*[、,\uff0c\s]\s*[\u4e00-\u9fff·]{2,4})*\s*[\d①②③*]?$")
 _ORGANIZATION_WORDS = re.compile(
     r"(大学|学院|学校|研究院|研究所|研究中心|学系|办公室|办公厅|委员会|政府|局|厅|处|部|室|中心|协会|集团|公司|党委|市委|县委|区委)"
+)
+
+_ORGANIZATION_END = re.compile(
+    r"(办公室|办公厅|研究室|研究院|研究所|研究中心|委员会|政府|局|厅|中心|协会|学会|集团|公司|大学|学院|学系|党委|市委|县委|区委|发展改革委)$"
 )
 
 
@@ -46,6 +50,8 @@ def is_byline(line: str) -> bool:
         return True
     if is_bracketed(line):
         return bool(_ORGANIZATION_WORDS.search(line) or re.search(r"\d{6}", line))
+    if len(line) <= 20 and _ORGANIZATION_END.search(line):
+        return True  # an issuing office on its own line: 区委政策研究室
     return bool(_NAMES.match(line)) and not _ORGANIZATION_WORDS.search(line) and len(line) <= 20
 
 
