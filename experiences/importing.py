@@ -34,7 +34,7 @@ from .text.fingerprint import content_hash, shingles, similarity
 from .text.keywords import DocumentFrequencies, suggest_themes, top_keywords
 from .text.metadata import guess_kind, parse_bylines, parse_footnotes
 from .text.outline import Outline, parse_outline
-from .text.places import Mention, detect_places, most_specific
+from .text.places import Mention, detect_places, without_containing_provinces
 from .text.split import split_articles
 
 
@@ -191,7 +191,7 @@ def _plan_document(article, *, context: _AnalysisContext) -> DocumentPlan:
         content_hash=content_hash(text),
         outline=outline,
         mentions=mentions,
-        places=most_specific([m.adcode for m in mentions], levels=context.gazetteer.levels),
+        places=without_containing_provinces([m.adcode for m in mentions], levels=context.gazetteer.levels),
         drafts=[],
         warnings=list(outline.warnings),
     )
@@ -203,6 +203,10 @@ def _plan_document(article, *, context: _AnalysisContext) -> DocumentPlan:
 def _draft(proposal: Proposal, *, text, mentions, context, frequencies) -> DraftPlan:
     passage = text[proposal.start : proposal.end]
     inside = [m.adcode for m in mentions if proposal.start <= m.start < proposal.end]
+    if not inside and proposal.context_end > proposal.context_start:
+        # 苏州工业园区始终坚持… names no place the segmenter can see, but the
+        # enclosing heading (一、苏州、昆山的主要做法) does.
+        inside = [m.adcode for m in mentions if proposal.context_start <= m.start < proposal.context_end]
     words = context.segmenter.cut(passage)
     return DraftPlan(
         kind=proposal.kind,
@@ -211,8 +215,8 @@ def _draft(proposal: Proposal, *, text, mentions, context, frequencies) -> Draft
         body=passage.strip(),
         excerpt=proposal.excerpt,
         section=proposal.node,
-        places=most_specific(inside, levels=context.gazetteer.levels),
-        themes=suggest_themes(passage, theme_keywords=context.theme_keywords, frequencies=frequencies),
+        places=without_containing_provinces(inside, levels=context.gazetteer.levels),
+        themes=suggest_themes(words, theme_keywords=context.theme_keywords, frequencies=frequencies),
         tags=top_keywords(words, frequencies=frequencies, limit=5),
         audience=proposal.audience,
         children=[

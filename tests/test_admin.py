@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from experiences.models import Place, PlaceAlias, Practice, Recommendation, Section, SourceDocument, Status, Theme
+from experiences.models import (
+    ImportBatch,
+    Place,
+    PlaceAlias,
+    Practice,
+    Recommendation,
+    Section,
+    SourceDocument,
+    Status,
+    Theme,
+)
 
 pytestmark = pytest.mark.django_db
 
 MODELS = [Place, PlaceAlias, Theme, SourceDocument, Section, Practice, Recommendation]
+# ImportBatch has no add form of its own: its add page is the upload page, tested below.
 
 
 @pytest.fixture
@@ -72,3 +86,88 @@ def test_document_page_shows_sections_inline(admin_client):
     html = admin_client.get(reverse("admin:experiences_sourcedocument_change", args=[document.pk])).content.decode()
     assert "主要经验" in html
     assert "章节" in html
+
+
+SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_20c651d4bffc88d9.txt"
+SAMPLES = Path(__file__).resolve().parent / "samples"
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def upload(admin_client, name: str, data: bytes, **extra):
+    return admin_client.post(
+        reverse("admin:experiences_importbatch_add"), {"file": SimpleUploadedFile(name, data), **extra}
+    )
+
+
+def test_upload_shows_a_preview_and_writes_nothing_until_confirmed(admin_client, media):
+    before = SourceDocument.objects.count()
+    response = upload(admin_client, "苏州昆山考察.txt", (SAMPLES / "unseen_report.txt").read_bytes())
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    preview = admin_client.get(response.url)
+    html = preview.content.decode()
+    assert preview.status_code == 200
+    assert "关于赴苏州、昆山学习考察开发区建设的报告" in html
+    assert "坚持规划引领" in html  # a draft practice
+    assert "昆山市" in html  # a detected place
+    assert "要把规划放在首位" in html  # a draft recommendation
+    assert SourceDocument.objects.count() == before
+    response = admin_client.post(response.url, {"action": "confirm"})
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.state == ImportBatch.State.IMPORTED
+    document = batch.documents.get()
+    assert document.status == Status.DRAFT
+    assert document.practices.count() == 3
+    assert document.original_file.name == batch.file.name
+
+
+def test_cancel_discards_the_upload(admin_client, media):
+    response = upload(admin_client, "a.txt", (SAMPLES / "unseen_report.txt").read_bytes())
+    before = SourceDocument.objects.count()
+    admin_client.post(response.url, {"action": "cancel"})
+    batch = ImportBatch.objects.get()
+    assert batch.state == ImportBatch.State.CANCELLED
+    assert not batch.file
+    assert SourceDocument.objects.count() == before
+
+
+def test_a_duplicate_of_the_seed_is_flagged_in_the_preview_and_refused(admin_client, media):
+    response = upload(admin_client, SEED.name, SEED.read_bytes())
+    html = admin_client.get(response.url).content.decode()
+    assert "完全相同" in html
+    before = SourceDocument.objects.count()
+    admin_client.post(response.url, {"action": "confirm"})
+    assert ImportBatch.objects.get().state == ImportBatch.State.FAILED
+    assert SourceDocument.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "error"),
+    [("a.exe", b"MZ", "不支持的文件类型"), ("empty.txt", b"", "空")],
+)
+def test_bad_uploads_get_a_form_error(admin_client, media, name, data, error):
+    response = upload(admin_client, name, data)
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_an_unreadable_file_fails_with_its_reason_not_a_500(admin_client, media):
+    response = upload(admin_client, "junk.txt", bytes(range(256)) * 40)
+    response = admin_client.get(response.url, follow=True)
+    assert response.status_code == 200
+    batch = ImportBatch.objects.get()
+    assert batch.state == ImportBatch.State.FAILED
+    assert "文本" in batch.message
+
+
+def test_readers_cannot_reach_the_import_pages(client):
+    response = client.get(reverse("admin:experiences_importbatch_add"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response.url

@@ -30,6 +30,9 @@ class Proposal:
     excerpt: str
     node: int | None = None  # index of the outline node, when the draft is one
     audience: str = ""
+    # The enclosing heading, where a draft without places of its own takes them from.
+    context_start: int = 0
+    context_end: int = 0
     children: list[Proposal] = field(default_factory=list)
 
 
@@ -68,6 +71,10 @@ def _from_node(text: str, outline: Outline, index: int, kind: str, audience: str
         node=index,
         audience=audience if kind == "recommendation" else "",
     )
+    if node.parent is not None:
+        parent = outline.nodes[node.parent]
+        proposal.context_start = parent.start
+        proposal.context_end = parent.start + len(parent.label) + len(parent.heading)
     if kind == "recommendation":
         proposal.children = [_from_node(text, outline, c, kind, audience) for c in _children(outline, index)]
     return proposal

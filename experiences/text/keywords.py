@@ -65,19 +65,21 @@ def top_keywords(words: Iterable[str], *, frequencies: DocumentFrequencies, limi
 
 
 def suggest_themes(
-    text: str, *, theme_keywords: dict[str, list[str]], frequencies: DocumentFrequencies, limit: int = 3
+    words: Iterable[str], *, theme_keywords: dict[str, list[str]], frequencies: DocumentFrequencies, limit: int = 3
 ) -> list[str]:
-    """Theme slugs whose keywords occur in the text, by summed IDF weight of the occurrences.
+    """Theme slugs whose keywords occur among the passage's words, by summed IDF weight.
 
-    A theme needs two occurrences, or one of a rare (high-IDF) keyword, so a
-    passing mention of 服务 does not file a practice under 服务质量.
+    Words, not substrings: 信息 in 电子信息 is not the 信息工作 theme. A theme
+    needs two occurrences, or one of a rare (high-IDF) keyword, so a passing
+    mention does not file a practice under it.
     """
+    counts = Counter(words)
     scores: dict[str, float] = {}
     for slug, keywords in theme_keywords.items():
         score = 0.0
         hits = 0
         for keyword in keywords:
-            n = text.count(keyword)
+            n = counts.get(keyword, 0)
             if n:
                 hits += n
                 score += n * frequencies.idf(keyword)

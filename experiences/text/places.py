@@ -22,6 +22,12 @@ NOT_PLACES = frozenset(
 LEVEL_RANK = {"province": 0, "prefecture": 1, "county": 2}
 # Tags jieba gives real place names; any other tag marks an ordinary word.
 PLACE_TAGS = frozenset({"ns", "nt"})
+# jieba's dictionary has words such as 武汉市委 and 上海市委: a place followed by
+# one of these is still a mention of the place.
+ORGAN_SUFFIXES = frozenset(
+    {"委", "市委", "省委", "县委", "区委", "州委", "党委", "纪委", "政府", "市政府", "省政府", "县政府", "区政府",
+     "人民政府", "人大", "政协", "组织部", "宣传部"}
+)  # fmt: skip
 FULL_NAME_FREQUENCY = 200_000
 SHORT_NAME_FREQUENCY = 50_000
 
@@ -46,6 +52,11 @@ class Gazetteer:
     surfaces: dict[str, list[PlaceEntry]] = field(default_factory=dict)
     levels: dict[str, str] = field(default_factory=dict)
     common_words: frozenset[str] = frozenset()
+    heads: frozenset[str] = frozenset()  # first two characters of every surface, for a cheap pre-check
+
+    def __post_init__(self) -> None:
+        if not self.heads:
+            self.heads = frozenset(surface[:2] for surface in self.surfaces)
 
     @classmethod
     def build(
@@ -107,14 +118,20 @@ def detect_places(words: Iterable[str], *, gazetteer: Gazetteer) -> list[Mention
     certain: list[Mention] = []
     pending: list[tuple[Token, list[PlaceEntry]]] = []
     surfaces = gazetteer.surfaces
+    heads = gazetteer.heads
     offset = 0
     for word in words:
         start = offset
         offset += len(word)
         entries = surfaces.get(word)
         if not entries:
-            continue
-        token = Token(word, start, offset)
+            if len(word) < 3 or word[:2] not in heads:
+                continue
+            word = _place_before_organ(word, surfaces)
+            if word is None:
+                continue
+            entries = surfaces[word]
+        token = Token(word, start, start + len(word))
         entry = _certain(token.word, entries, gazetteer)
         if entry is not None:
             certain.append(Mention(token.word, token.start, token.end, entry.adcode))
@@ -131,11 +148,29 @@ def detect_places(words: Iterable[str], *, gazetteer: Gazetteer) -> list[Mention
     return sorted(certain + confirmed, key=lambda m: m.start)
 
 
-def most_specific(adcodes: Iterable[str], *, levels: dict[str, str]) -> list[str]:
-    """Drop places that are ancestors of other detected places (山西 when 朔州 is there)."""
+def _place_before_organ(word: str, surfaces: dict) -> str | None:
+    """武汉市委 → 武汉市; 北京大学 → None (a university is not a mention of the city)."""
+    for cut in range(len(word) - 1, 1, -1):
+        if word[:cut] in surfaces and word[cut:] in ORGAN_SUFFIXES:
+            return word[:cut]
+    return None
+
+
+MUNICIPALITIES = frozenset({"110000", "120000", "310000", "500000"})
+
+
+def without_containing_provinces(adcodes: Iterable[str], *, levels: dict[str, str]) -> list[str]:
+    """Distinct places, less a province when a place inside it is named too (山西 when 朔州 is there).
+
+    Cities are kept even when a county inside them is named (苏州 and 昆山 are
+    both places the text is about), and so are the four municipalities, which
+    readers treat as cities (北京 with 海淀).
+    """
     codes = set(adcodes)
 
-    def prefix(code: str) -> str:
-        return {"province": code[:2], "prefecture": code[:4]}.get(levels.get(code, "county"), code)
+    def contains_another(code: str) -> bool:
+        if levels.get(code) != "province" or code in MUNICIPALITIES:
+            return False
+        return any(other != code and other.startswith(code[:2]) for other in codes)
 
-    return sorted(code for code in codes if not any(o != code and o.startswith(prefix(code)) for o in codes))
+    return sorted(code for code in codes if not contains_another(code))

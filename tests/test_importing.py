@@ -1,0 +1,299 @@
+"""The importer end to end: the seed compilation, unseen reports, every format, and its guarantees."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from docx import Document
+
+from experiences import importing, segmentation
+from experiences.importing import ImportRefused, import_file, plan_import
+from experiences.models import PlaceMention, Practice, Recommendation, Section, SourceDocument, Status
+from experiences.seeding import FIXTURES, locate_outline
+from experiences.text.segment import Segmenter
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = Path(__file__).resolve().parent / "samples"
+SEED = ROOT.parent / "shared" / "seeds" / "000_20c651d4bffc88d9.txt"
+
+
+@pytest.fixture
+def empty_corpus(db):
+    """The gazetteer and themes without any document: what a new installation imports into."""
+    Recommendation.objects.all().delete()
+    Practice.objects.all().delete()
+    SourceDocument.objects.all().delete()
+
+
+def counts() -> tuple[int, ...]:
+    return tuple(m.objects.count() for m in (SourceDocument, Section, Practice, Recommendation, PlaceMention))
+
+
+def depth(section: Section) -> int:
+    n, node = 0, section.parent
+    while node is not None:
+        n, node = n + 1, node.parent
+    return n
+
+
+def test_importing_the_raw_seed_rebuilds_the_curated_documents_and_outlines(empty_corpus):
+    _, result = import_file(name=SEED.name, data=SEED.read_bytes())
+    corpus = yaml.safe_load((FIXTURES / "seed" / "corpus.yaml").read_text(encoding="utf-8"))
+    assert len(result.documents) == len(corpus["documents"]) == 5
+    for document, entry in zip(result.documents, corpus["documents"], strict=True):
+        curated_text = (FIXTURES / "seed" / entry["file"]).read_text(encoding="utf-8").strip("\n")
+        assert document.title == entry["title"]
+        assert document.subtitle == (entry.get("subtitle") or "")
+        assert document.kind == entry["kind"]
+        assert document.text == curated_text
+        expected = [
+            (n.label, n.heading, n.start, n.end, n.depth)
+            for n in locate_outline(text=curated_text, sections=entry["sections"])
+        ]
+        imported = [(s.label, s.heading, s.start, s.end, depth(s)) for s in document.sections.order_by("start", "pk")]
+        assert imported == expected, document.title
+    book, fifth = result.documents[1], result.documents[4]
+    assert (book.authors, book.organization) == ("刘科伟", "西北大学城市与资源学系")
+    assert (book.publisher, book.published_year) == ("西安地图出版社", 1995)
+    assert fifth.organization == "荆州市委办公室"
+
+
+def test_the_book_reviews_numbering_gap_is_kept_and_reported(empty_corpus):
+    plan = plan_import(name=SEED.name, data=SEED.read_bytes())
+    book = plan.documents[1]
+    assert [n.label for n in book.outline.nodes if n.depth == 1] == ["(1)", "(2)", "(3)", "(5)"]
+    assert any("(5)" in warning for warning in book.warnings)
+
+
+def test_place_detection_on_the_seed_matches_the_hand_checked_mentions(empty_corpus):
+    gold = yaml.safe_load((SAMPLES / "seed_place_mentions.yaml").read_text(encoding="utf-8"))
+    plan = plan_import(name=SEED.name, data=SEED.read_bytes())
+    for index, document in enumerate(plan.documents, start=1):
+        expected = {(surface, code, start) for surface, code, start in gold[f"article_{index}"]}
+        detected = {(m.surface, m.adcode, m.start) for m in document.mentions}
+        assert detected == expected, index  # precision and recall 1.0 on the seed
+
+
+def city_of(adcode: str) -> str:
+    """Roll a mention up to its city: 海淀区 → 北京市, 商州区 → 商洛市; provinces stay provinces."""
+    if adcode[:2] in {"11", "12", "31", "50"} or adcode.endswith("0000"):
+        return adcode[:2] + "0000"
+    return adcode[:4] + "00"
+
+
+@pytest.mark.parametrize(
+    ("index", "places"),
+    [
+        (
+            0,
+            {"110000", "320100", "440300", "310000", "120000", "320200", "330100"},
+        ),  # 北京 南京 深圳 上海 天津 无锡 杭州
+        (
+            1,
+            {"610000", "610100", "610300", "610700", "610500", "610800", "610600", "611000", "610900"},
+        ),  # 陕西 西安…安康
+        (2, {"140600", "140000"}),  # 朔州, in 山西
+        (3, {"140600", "140000"}),
+        (4, {"421000", "420100", "420900", "420700"}),  # 荆州 武汉 孝感 鄂州
+    ],
+)
+def test_seed_articles_name_the_expected_places(empty_corpus, index, places):
+    plan = plan_import(name=SEED.name, data=SEED.read_bytes())
+    assert {city_of(m.adcode) for m in plan.documents[index].mentions} == places
+
+
+def test_we_city_and_brother_cities_are_not_places(empty_corpus):
+    plan = plan_import(name="t.txt", data="对照兄弟城市的做法,我市高新区要加强建设。我省、本市也要跟进。".encode())
+    assert plan.documents[0].mentions == []
+
+
+def test_article_four_is_found_to_duplicate_article_three(empty_corpus):
+    _, result = import_file(name=SEED.name, data=SEED.read_bytes())
+    third, fourth = result.documents[2], result.documents[3]
+    assert fourth.duplicate_of == third
+    assert fourth.similarity >= 0.8
+    assert result.documents[0].duplicate_of is None
+
+
+def test_reimporting_the_same_file_is_refused_and_nothing_is_doubled(empty_corpus):
+    import_file(name=SEED.name, data=SEED.read_bytes())
+    before = counts()
+    with pytest.raises(ImportRefused, match="完全重复"):
+        import_file(name=SEED.name, data=SEED.read_bytes())
+    assert counts() == before
+
+
+def test_the_seeded_base_refuses_the_raw_seed_as_exact_duplicates(db):
+    before = counts()
+    with pytest.raises(ImportRefused):
+        import_file(name=SEED.name, data=SEED.read_bytes())
+    assert counts() == before
+
+
+def test_force_imports_an_exact_duplicate_marked_as_such(empty_corpus):
+    data = (SAMPLES / "unseen_report.txt").read_bytes()
+    _, first = import_file(name="a.txt", data=data)
+    _, second = import_file(name="b.txt", data=data, force=True)
+    assert second.documents[0].duplicate_of == first.documents[0]
+    assert second.documents[0].similarity == 1.0
+
+
+def test_dry_run_writes_nothing(empty_corpus):
+    before = counts()
+    plan, result = import_file(name=SEED.name, data=SEED.read_bytes(), dry_run=True)
+    assert result is None
+    assert len(plan.documents) == 5
+    assert counts() == before
+
+
+def test_a_failure_midway_leaves_the_database_as_it_was(empty_corpus, monkeypatch):
+    original = importing._write_draft
+    calls = {"n": 0}
+
+    def failing(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise RuntimeError("disk full")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(importing, "_write_draft", failing)
+    before = counts()
+    with pytest.raises(RuntimeError):
+        import_file(name=SEED.name, data=SEED.read_bytes())
+    assert calls["n"] == 6
+    assert counts() == before
+
+
+def test_everything_imported_is_a_draft_hidden_from_readers(empty_corpus, client):
+    _, result = import_file(name=SEED.name, data=SEED.read_bytes())
+    assert {d.status for d in result.documents} == {Status.DRAFT}
+    assert set(Practice.objects.values_list("status", flat=True)) == {Status.DRAFT}
+    assert set(Recommendation.objects.values_list("status", flat=True)) == {Status.DRAFT}
+    assert client.get(result.documents[0].get_absolute_url()).status_code == 404
+
+
+def test_drafts_carry_section_excerpt_places_themes_and_tags(empty_corpus):
+    _, result = import_file(name=SEED.name, data=SEED.read_bytes())
+    first, _, _, _, fifth = result.documents
+    practices = {p.title: p for p in first.practices.all()}
+    assert set(practices) == {
+        "建立以产学研为核心的知识创新体系",
+        "建立以企业为主体的技术创新体系",
+        "建立以产业组织和管理为主要内容的产业创新体系",
+        "建立以领军人才为纽带的服务创新体系",
+    }
+    wuxi = practices["建立以领军人才为纽带的服务创新体系"]
+    assert [p.short_name for p in wuxi.places.all()] == ["无锡"]
+    assert "talent-attraction" in {t.slug for t in wuxi.themes.all()}
+    assert "530计划" in wuxi.tags.names()
+    for lesson in [*Practice.objects.all(), *Recommendation.objects.all()]:
+        assert lesson.excerpt in lesson.document.text
+        assert lesson.section is not None
+        assert lesson.section.document_id == lesson.document_id
+    top = first.recommendations.filter(parent=None).order_by("order")
+    assert [r.label for r in top] == ["1.", "2.", "3.", "4."]
+    assert [c.label for c in top[2].children.order_by("order")] == ["(1)", "(2)", "(3)", "(4)", "(5)"]
+    assert top[0].audience == "我市高新区"
+    assert {p.short_name for p in fifth.practices.get(title="接待工作周到精细").places.all()} >= {"孝感", "鄂州"}
+    assert fifth.recommendations.count() == 4
+
+
+def test_an_unseen_report_in_gbk_is_imported_with_its_structure(empty_corpus):
+    data = (SAMPLES / "unseen_report.txt").read_text(encoding="utf-8").encode("gbk")
+    plan, result = import_file(name="苏州昆山考察.txt", data=data)
+    assert plan.encoding == "gb18030"
+    [document] = result.documents
+    assert document.title == "关于赴苏州、昆山学习考察开发区建设的报告"
+    assert document.organization == "区委政策研究室"
+    assert document.kind == "study_tour_report"
+    assert [s.label for s in document.sections.filter(parent=None)] == ["一、", "二、"]
+    assert {p.short_name for p in document.places.all()} == {"苏州", "昆山"}
+    assert document.practices.count() == 3
+    recommendations = document.recommendations.all()
+    assert recommendations.count() == 3
+    assert {r.audience for r in recommendations} == {"我区"}
+    assert {p.short_name for p in document.practices.get(title="坚持规划引领").places.all()} == {"苏州", "昆山"}
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "practices"),
+    [
+        ("study_tour_ningbo.pdf", "赴宁波学习考察的主要做法和建议", 2),
+        ("markdown_report.md", "杭州市数字化改革经验材料", 2),
+        ("html_report.html", "成都社区治理经验", 2),
+    ],
+)
+def test_pdf_markdown_and_html_reports_are_imported(empty_corpus, name, title, practices):
+    _, result = import_file(name=name, data=(SAMPLES / name).read_bytes())
+    [document] = result.documents
+    assert document.title == title
+    assert document.practices.count() == practices
+    assert "⼈" not in document.text  # Kangxi radicals from the PDF are folded to 人
+
+
+def test_docx_report_is_imported(empty_corpus):
+    word = Document()
+    for text in [
+        "赴宁波学习考察报告",
+        "□某市发展改革委",
+        "一、主要做法",
+        "1、建设人才公寓。宁波市建设人才公寓,为引进人才提供住房。",
+    ]:
+        word.add_paragraph(text)
+    buffer = io.BytesIO()
+    word.save(buffer)
+    _, result = import_file(name="report.docx", data=buffer.getvalue())
+    [document] = result.documents
+    assert document.organization == "某市发展改革委"
+    assert document.practices.get().places.get().short_name == "宁波"
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [("empty.txt", b""), ("junk.txt", bytes(range(256)) * 40), ("x.exe", b"MZ"), ("cut.docx", b"PK\x03\x04broken")],
+)
+def test_bad_files_are_refused_and_change_nothing(empty_corpus, name, data):
+    before = counts()
+    with pytest.raises(ImportRefused):
+        import_file(name=name, data=data)
+    assert counts() == before
+
+
+def test_the_jieba_dictionary_is_loaded_once_per_process(empty_corpus, monkeypatch):
+    built = {"n": 0}
+    original = Segmenter.__init__
+
+    def counting(self, *args, **kwargs):
+        built["n"] += 1
+        original(self, *args, **kwargs)
+
+    segmentation.reset()
+    monkeypatch.setattr(Segmenter, "__init__", counting)
+    plan_import(name="a.txt", data=(SAMPLES / "unseen_report.txt").read_bytes())
+    plan_import(name=SEED.name, data=SEED.read_bytes())
+    assert built["n"] == 1
+    assert segmentation.segmenter() is segmentation.segmenter()
+
+
+def test_command_imports_the_good_files_reports_and_fails_for_the_bad(empty_corpus, tmp_path, capsys):
+    bad = tmp_path / "empty.txt"
+    bad.write_bytes(b"")
+    with pytest.raises(CommandError, match="1 of 2"):
+        call_command("import_documents", str(SEED), str(bad))
+    output = capsys.readouterr().out
+    assert "documents" in output
+    assert "FAILED" in output
+    assert SourceDocument.objects.count() == 5
+
+
+def test_command_dry_run_writes_nothing(empty_corpus, capsys):
+    call_command("import_documents", str(SEED), "--dry-run")
+    assert "dry run" in capsys.readouterr().out
+    assert SourceDocument.objects.count() == 0
