@@ -30,7 +30,7 @@ from .models import (
 from .readers import UnreadableFile, read_document
 from .text.clean import clean_text
 from .text.drafts import Proposal, propose_drafts
-from .text.fingerprint import content_hash, shingles, similarity
+from .text.fingerprint import Sketch, content_hash, shingles, similarity
 from .text.keywords import DocumentFrequencies, suggest_themes, top_keywords
 from .text.metadata import guess_kind, parse_bylines, parse_footnotes
 from .text.outline import Outline, parse_outline
@@ -40,6 +40,11 @@ from .text.split import split_articles
 
 def quoted_title(title: str) -> str:
     return title if title.startswith("《") else f"《{title}》"
+
+
+# Sketch estimates are within a few hundredths of the exact figure; a margin
+# keeps a true duplicate from slipping under the threshold on estimation noise.
+SKETCH_MARGIN = 0.15
 
 
 class ImportRefused(Exception):
@@ -88,6 +93,7 @@ class DocumentPlan:
     drafts: list[DraftPlan]
     duplicate: DuplicateInfo | None = None
     warnings: list[str] = field(default_factory=list)
+    sketch: Sketch | None = None
 
     @property
     def draft_count(self) -> int:
@@ -151,7 +157,7 @@ class _AnalysisContext:
     gazetteer: object
     frequencies: DocumentFrequencies
     theme_keywords: dict[str, list[str]]
-    existing: list[tuple[int, str, str, str]]  # pk, title, content hash, text
+    existing: list[tuple[int, str, str, Sketch | None]]  # pk, title, content hash, fingerprint
 
     @classmethod
     def build(cls) -> _AnalysisContext:
@@ -164,7 +170,12 @@ class _AnalysisContext:
                 for slug, keywords in Theme.objects.filter(parent__isnull=False).values_list("slug", "keywords")
                 if keywords
             },
-            existing=list(SourceDocument.objects.values_list("pk", "title", "content_hash", "text")),
+            existing=[
+                (pk, title, digest, Sketch.from_json(fingerprint))
+                for pk, title, digest, fingerprint in SourceDocument.objects.values_list(
+                    "pk", "title", "content_hash", "fingerprint"
+                ).iterator(chunk_size=1000)
+            ],
         )
 
 
@@ -227,34 +238,47 @@ def _draft(proposal: Proposal, *, text, mentions, context, frequencies) -> Draft
 
 
 def _find_duplicates(plan: ImportPlan, *, context: _AnalysisContext) -> None:
-    """Mark exact and near duplicates, against the base and against earlier articles of the file."""
+    """Mark exact and near duplicates, against the base and against earlier articles of the file.
+
+    Sketches narrow the base down to likely duplicates in milliseconds; the
+    similarity reported is then computed exactly on the two texts.
+    """
     threshold = settings.KBASE_DUPLICATE_THRESHOLD
-    by_hash = {h: (pk, title) for pk, title, h, _ in context.existing if h}
-    known = [(pk, None, title, shingles(text)) for pk, title, _, text in context.existing]
+    by_hash = {digest: (pk, title) for pk, title, digest, _ in context.existing if digest}
+    known: list[tuple[int | None, int | None, str, Sketch]] = [
+        (pk, None, title, sketch) for pk, title, _, sketch in context.existing if sketch is not None
+    ]
     for index, document in enumerate(plan.documents):
+        document.sketch = Sketch.of(document.text)
+        earlier = next(
+            (i for i, d in enumerate(plan.documents[:index]) if d.content_hash == document.content_hash), None
+        )
         if document.content_hash in by_hash:
             pk, title = by_hash[document.content_hash]
             document.duplicate = DuplicateInfo(title=title, similarity=1.0, pk=pk, exact=True)
+        elif earlier is not None:
+            document.duplicate = DuplicateInfo(
+                title=plan.documents[earlier].title, similarity=1.0, index=earlier, exact=True
+            )
         else:
-            earlier = next(
-                (i for i, d in enumerate(plan.documents[:index]) if d.content_hash == document.content_hash), None
-            )
-            if earlier is not None:
-                document.duplicate = DuplicateInfo(
-                    title=plan.documents[earlier].title, similarity=1.0, index=earlier, exact=True
-                )
-        mine = shingles(document.text)
-        if document.duplicate is None:
-            best = max(
-                ((similarity(mine, theirs), pk, i, title) for pk, i, title, theirs in known),
-                default=(0.0, None, None, ""),
-                key=lambda row: row[0],
-            )
-            if best[0] >= threshold:
-                document.duplicate = DuplicateInfo(
-                    title=best[3], similarity=round(best[0], 4), pk=best[1], index=best[2]
-                )
-        known.append((None, index, document.title, mine))
+            document.duplicate = _nearest(document, known=known, plan=plan, threshold=threshold)
+        known.append((None, index, document.title, document.sketch))
+
+
+def _nearest(document: DocumentPlan, *, known, plan: ImportPlan, threshold: float) -> DuplicateInfo | None:
+    candidates = [row for row in known if document.sketch.estimate(row[3]) >= threshold - SKETCH_MARGIN]
+    if not candidates:
+        return None
+    mine = shingles(document.text)
+    stored = [row[0] for row in candidates if row[0]]
+    texts = dict(SourceDocument.objects.filter(pk__in=stored).values_list("pk", "text"))
+    best = None
+    for pk, index, title, _sketch in candidates:
+        text = texts.get(pk, "") if pk else plan.documents[index].text
+        score = similarity(mine, shingles(text))
+        if score >= threshold and (best is None or score > best.similarity):
+            best = DuplicateInfo(title=title, similarity=round(score, 4), pk=pk, index=index)
+    return best
 
 
 def apply_plan(plan: ImportPlan, *, force: bool = False, batch: ImportBatch | None = None) -> ImportResult:
@@ -305,6 +329,7 @@ def _write_document(document_plan: DocumentPlan, *, plan, result, batch, places)
         publisher=document_plan.publisher,
         text=document_plan.text,
         content_hash=document_plan.content_hash,
+        fingerprint=(document_plan.sketch or Sketch.of(document_plan.text)).to_json(),
         duplicate_of=original,
         similarity=duplicate.similarity if duplicate else None,
         status=Status.DRAFT,

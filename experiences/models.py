@@ -211,6 +211,7 @@ class SourceDocument(models.Model):
     text = models.TextField(_("正文(已清洗)"))
     original_file = models.FileField(_("原始文件"), upload_to="documents/%Y/%m/", blank=True)
     content_hash = models.CharField(_("内容哈希"), max_length=64, blank=True, db_index=True)
+    fingerprint = models.JSONField(_("查重指纹"), default=dict, blank=True, editable=False)
     duplicate_of = models.ForeignKey(
         "self",
         verbose_name=_("重复于"),

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import models, transaction
 
 from .models import Place, PlaceAlias, Practice, Recommendation, Section, SourceDocument, Status, Theme
-from .text.fingerprint import content_hash, shingles, similarity
+from .text.fingerprint import Sketch, content_hash, shingles, similarity
 from .text.outline import OutlineNode, assign_ends, body_end
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -165,6 +165,7 @@ def _document(entry: dict, *, folder: Path, corpus: _Corpus, report: SeedReport)
         publisher=entry.get("publisher") or "",
         text=text,
         content_hash=content_hash(text),
+        fingerprint=Sketch.of(text).to_json(),
         notes=entry.get("notes") or "",
         status=Status.PUBLISHED,
         duplicate_of=original,
