@@ -36,7 +36,9 @@ def segmenter() -> Segmenter:
         if "segmenter" not in _state:
             keywords = {word for words in Theme.objects.values_list("keywords", flat=True) for word in words or []}
             user_words = [*places.user_words(), *((word, None, None) for word in sorted(keywords))]
-            _state["segmenter"] = Segmenter(user_words=user_words, cache_dir=str(settings.VAR_DIR))
+            _state["segmenter"] = Segmenter(
+                user_words=user_words, cache_dir=str(settings.VAR_DIR), engine=settings.KBASE_SEGMENTER
+            )
         return _state["segmenter"]
 
 
@@ -49,6 +51,7 @@ def reset() -> None:
 def document_frequencies():
     """Paragraph frequencies of terms over every document in the base (the IDF table), built once."""
     from .text.keywords import DocumentFrequencies
+    from .text.segment import Words
 
     existing = _state.get("frequencies")
     if existing is not None:
@@ -56,18 +59,17 @@ def document_frequencies():
     words = segmenter()
     frequencies = DocumentFrequencies()
     for text in SourceDocument.objects.values_list("text", flat=True).iterator(chunk_size=200):
-        frequencies.add(words.cut(paragraph) for paragraph in text.split("\n") if paragraph)
+        frequencies.add(Words(words.cut(text)).paragraphs())
     with _lock:
         _state.setdefault("frequencies", frequencies)
     return _state["frequencies"]
 
 
-def add_to_frequencies(plan) -> None:
+def add_to_frequencies(contributions) -> None:
     """Keep the cached IDF table in step after an import, without recounting the base."""
     frequencies = _state.get("frequencies")
     if frequencies is None:
         return
-    words = segmenter()
     with _lock:
-        for document in plan.documents:
-            frequencies.add(words.cut(paragraph) for paragraph in document.text.split("\n") if paragraph)
+        for contribution in contributions:
+            frequencies.merge(contribution)

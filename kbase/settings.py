@@ -159,6 +159,8 @@ KBASE_PAGE_SIZE = int(os.environ.get("KBASE_PAGE_SIZE", "20"))
 # Import: files above this size are refused; documents this similar to an existing one are flagged.
 KBASE_IMPORT_MAX_BYTES = int(os.environ.get("KBASE_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 KBASE_DUPLICATE_THRESHOLD = float(os.environ.get("KBASE_DUPLICATE_THRESHOLD", "0.8"))
+# Word segmentation engine: "rjieba" (jieba-rs, fast) or "jieba" (the reference Python implementation).
+KBASE_SEGMENTER = os.environ.get("KBASE_SEGMENTER", "rjieba")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

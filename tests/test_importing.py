@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from docx import Document
 
-from experiences import importing, segmentation
+from experiences import import_writer, segmentation
 from experiences.importing import ImportRefused, import_file, plan_import
 from experiences.models import PlaceMention, Practice, Recommendation, Section, SourceDocument, Status
 from experiences.seeding import FIXTURES, locate_outline
@@ -154,20 +154,13 @@ def test_dry_run_writes_nothing(empty_corpus):
 
 
 def test_a_failure_midway_leaves_the_database_as_it_was(empty_corpus, monkeypatch):
-    original = importing._write_draft
-    calls = {"n": 0}
+    def failing(self, *args, **kwargs):
+        raise RuntimeError("disk full")  # documents and sections are written by now
 
-    def failing(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 6:
-            raise RuntimeError("disk full")
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(importing, "_write_draft", failing)
+    monkeypatch.setattr(import_writer._Writer, "lessons", failing)
     before = counts()
     with pytest.raises(RuntimeError):
         import_file(name=SEED.name, data=SEED.read_bytes())
-    assert calls["n"] == 6
     assert counts() == before
 
 

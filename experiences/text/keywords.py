@@ -7,6 +7,7 @@ are not. The table here is counted over the paragraphs of our own documents.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -29,6 +30,7 @@ STOPWORDS = frozenset(
 _WORD = re.compile(r"[\u4e00-\u9fff]")
 
 
+@functools.lru_cache(maxsize=200_000)
 def is_term(word: str) -> bool:
     """A word worth counting: at least two characters, Chinese, not a stopword."""
     return len(word) >= 2 and word not in STOPWORDS and bool(_WORD.search(word)) and not word.isdigit()
@@ -44,15 +46,28 @@ class DocumentFrequencies:
 
     paragraphs: int = 0
     counts: Counter[str] = field(default_factory=Counter)
+    _idf: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, paragraph_words: Iterable[Iterable[str]]) -> None:
+        self._idf.clear()
         for words in paragraph_words:
             self.paragraphs += 1
             self.counts.update({w for w in words if is_term(w)})
 
+    def merge(self, other: DocumentFrequencies) -> None:
+        self._idf.clear()
+        self.paragraphs += other.paragraphs
+        self.counts.update(other.counts)
+
+    def copy(self) -> DocumentFrequencies:
+        return DocumentFrequencies(self.paragraphs, self.counts.copy())
+
     def idf(self, term: str) -> float:
         # Smoothed, so a term unseen in the corpus gets the highest weight.
-        return math.log((1 + self.paragraphs) / (1 + self.counts.get(term, 0))) + 1.0
+        value = self._idf.get(term)
+        if value is None:
+            value = self._idf[term] = math.log((1 + self.paragraphs) / (1 + self.counts.get(term, 0))) + 1.0
+        return value
 
 
 def top_keywords(words: Iterable[str], *, frequencies: DocumentFrequencies, limit: int = 8) -> list[str]:

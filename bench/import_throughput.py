@@ -1,0 +1,185 @@
+"""Import throughput benchmark: several MB of generated Chinese reports, end to end.
+
+    .venv/bin/python bench/import_throughput.py [--mb 3] [--repeat 3] [--database-url URL]
+
+Generates study-report compilations by recombining the seed corpus's sentences
+across real places (numbered outlines, 经验 and 启示 sections, place names),
+then, in a fresh database per repetition (migrated, gazetteer and themes
+loaded, jieba warmed up as a worker would be), imports every file through
+``import_file``: decoding, cleaning, splitting, outline, segmentation, place
+detection, keywords, duplicate check and the database writes. Prints MB/s per
+repetition, the median, and the segmenter's own speed on the same text
+for comparison (rjieba by default; KBASE_SEGMENTER=jieba for the Python
+reference). Target (DESIGN.md §6): ≥ 0.5 MB/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENTS = ROOT / "fixtures" / "seed" / "documents"
+NUMERALS = "一二三四五六七八九十"
+
+
+def sentences() -> list[str]:
+    pool = []
+    for path in sorted(DOCUMENTS.glob("*.txt")):
+        for sentence in re.findall(r"[^。]+。", path.read_text(encoding="utf-8")):
+            sentence = re.sub(r"^[\s\d.、()一二三四五六七八九十]+", "", sentence.strip())
+            if 15 <= len(sentence) <= 300:
+                pool.append(sentence)
+    return pool
+
+
+def cities() -> list[str]:
+    with (ROOT / "fixtures" / "places.csv").open(encoding="utf-8") as handle:
+        return [row["name"] for row in csv.DictReader(handle) if row["level"] == "prefecture"]
+
+
+def article(rng: random.Random, pool: list[str], places: list[str], number: int) -> str:
+    here, other = rng.sample(places, 2)
+    lines = [f"第{number}篇:{here}学习考察{other}经验的报告", f"□{here}委办公室"]
+    lines.append("".join(rng.sample(pool, 3)))
+    for part, heading in enumerate([f"{other}的主要经验和做法", "对我市的几点启示和建议"]):
+        lines.append(f"{NUMERALS[part]}、{heading}")
+        for item in range(1, rng.randint(4, 7)):
+            body = "".join(rng.sample(pool, rng.randint(3, 6))).replace("我市", here)
+            lines.append(f"{item}、{rng.choice(pool)[:20].rstrip(',。')}。{other}{body}")
+    return "\n".join(lines)
+
+
+def generate(folder: Path, *, megabytes: float, seed: int) -> list[Path]:
+    rng = random.Random(seed)
+    pool, places = sentences(), cities()
+    files, total, number = [], 0, 1
+    while total < megabytes * 1_000_000:
+        parts = []
+        while sum(len(p.encode()) for p in parts) < 400_000:  # compilations of ~0.4 MB
+            parts.append(article(rng, pool, places, number))
+            number += 1
+        data = "\n".join(parts).encode("utf-8")
+        path = folder / f"compilation_{len(files) + 1:02d}.txt"
+        path.write_bytes(data)
+        files.append(path)
+        total += len(data)
+    return files
+
+
+def worker(folder: Path, database_url: str) -> dict:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DEBUG", "1")
+    os.environ["KBASE_VAR_DIR"] = str(folder)
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kbase.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from experiences import segmentation
+    from experiences.importing import import_file
+    from experiences.seeding import FIXTURES, SeedReport, load_aliases, load_places, load_themes
+
+    call_command("migrate", verbosity=0)
+    report = SeedReport()
+    load_places(path=FIXTURES / "places.csv", report=report)
+    load_aliases(path=FIXTURES / "place_aliases.csv", report=report)
+    load_themes(path=FIXTURES / "themes.yaml", report=report)
+    started = time.perf_counter()
+    segmenter = segmentation.segmenter()
+    warmup = time.perf_counter() - started
+    files = sorted(folder.glob("compilation_*.txt"))
+    total = sum(p.stat().st_size for p in files)
+    documents = drafts = 0
+    started = time.perf_counter()
+    for path in files:
+        _, result = import_file(name=path.name, data=path.read_bytes())
+        documents += len(result.documents)
+        drafts += result.practices + result.recommendations
+    elapsed = time.perf_counter() - started
+    text = "\n".join(p.read_text(encoding="utf-8") for p in files)
+    started = time.perf_counter()
+    segmenter.cut(text)
+    segment_seconds = time.perf_counter() - started
+    return {
+        "engine": segmenter.engine,
+        "segment_seconds": segment_seconds,
+        "bytes": total,
+        "seconds": elapsed,
+        "documents": documents,
+        "drafts": drafts,
+        "warmup_seconds": warmup,
+    }
+
+
+def fresh_database(url: str, index: int, folder: Path) -> str:
+    if not url or url.startswith("sqlite"):
+        return f"sqlite:///{folder / f'bench_{index}.sqlite3'}"
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    name = f"{name or 'kbase'}_bench"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"{base}/{name}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=3.0, help="megabytes of text to import (default 3)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--database-url", default="", help="default: a fresh SQLite file per repetition")
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--worker-db", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.worker_db)))
+        return 0
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        files = generate(folder, megabytes=args.mb, seed=2026)
+        print(
+            f"generated {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.2f} MB of UTF-8 Chinese text"
+        )
+        for index in range(args.repeat):
+            url = fresh_database(args.database_url, index, folder)
+            output = subprocess.run(
+                [sys.executable, __file__, "--worker", str(folder), "--worker-db", url],
+                check=True, capture_output=True, text=True,
+            ).stdout  # fmt: skip
+            run = json.loads(output.strip().splitlines()[-1])
+            runs.append(run)
+            mb = run["bytes"] / 1e6
+            print(
+                f"run {index + 1}: {mb / run['seconds']:.2f} MB/s end to end "
+                f"({run['seconds']:.1f} s, {run['documents']} documents, {run['drafts']} drafts); "
+                f"segmentation alone {mb / run['segment_seconds']:.2f} MB/s; "
+                f"dictionary load {run['warmup_seconds']:.1f} s"
+            )
+    engine = "PostgreSQL" if args.database_url.startswith("postgres") else "SQLite"
+    median = statistics.median(r["bytes"] / 1e6 / r["seconds"] for r in runs)
+    segmentation = statistics.median(r["bytes"] / 1e6 / r["segment_seconds"] for r in runs)
+    print(
+        f"median on {engine}: {median:.2f} MB/s end to end; "
+        f"segmentation alone ({run['engine']}) {segmentation:.2f} MB/s"
+    )
+    print(f"target >= 0.5 MB/s: {'met' if median >= 0.5 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

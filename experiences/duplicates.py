@@ -1,0 +1,105 @@
+"""Exact and near duplicates of documents being imported, against the base and each other."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from .models import SourceDocument
+from .text.fingerprint import Sketch, shingles, similarity
+
+# Sketch estimates are within a few hundredths of the exact figure; a margin
+# keeps a true duplicate from slipping under the threshold on estimation noise.
+SKETCH_MARGIN = 0.15
+
+
+@dataclass
+class DuplicateInfo:
+    title: str
+    similarity: float
+    pk: int | None = None  # an existing document; None for an earlier article of the same file
+    index: int | None = None
+    exact: bool = False
+
+
+@dataclass
+class KnownDocument:
+    pk: int | None
+    index: int | None
+    title: str
+    content_hash: str
+    sketch: Sketch | None
+
+
+def stored_documents() -> list[KnownDocument]:
+    """Every document of the base, by its fingerprint only (never its text)."""
+    rows = SourceDocument.objects.values_list("pk", "title", "content_hash", "fingerprint").iterator(chunk_size=1000)
+    return [KnownDocument(pk, None, title, digest, Sketch.from_json(data)) for pk, title, digest, data in rows]
+
+
+# Two documents that share fewer of their sketch hashes than this are not
+# compared further (unrelated texts share none).
+MIN_SHARED_HASHES = 4
+
+
+class _Index:
+    """Known documents, with an inverted index from sketch hash to documents."""
+
+    def __init__(self, known: list[KnownDocument]):
+        self.entries: list[KnownDocument] = []
+        self.postings: dict[int, list[int]] = defaultdict(list)
+        self.by_hash: dict[str, KnownDocument] = {}
+        for entry in known:
+            self.add(entry)
+
+    def add(self, entry: KnownDocument) -> None:
+        position = len(self.entries)
+        self.entries.append(entry)
+        if entry.content_hash:
+            self.by_hash.setdefault(entry.content_hash, entry)
+        if entry.sketch is not None:
+            for value in entry.sketch.hashes:
+                self.postings[value].append(position)
+
+    def candidates(self, sketch: Sketch) -> list[KnownDocument]:
+        shared = Counter(position for value in sketch.hashes for position in self.postings.get(value, ()))
+        return [self.entries[p] for p, n in shared.items() if n >= MIN_SHARED_HASHES]
+
+
+def find_duplicates(documents: list, *, known: list[KnownDocument], threshold: float) -> None:
+    """Set ``duplicate`` (and ``sketch``) on each planned document, in file order.
+
+    An inverted index over the sketches finds the documents that share
+    anything with a new one; sketches estimate their similarity; only likely
+    duplicates are compared exactly, so the cost hardly grows with the base.
+    """
+    index = _Index(known)
+    for position, document in enumerate(documents):
+        document.sketch = Sketch.of(document.text)
+        same = index.by_hash.get(document.content_hash)
+        if same is not None:
+            document.duplicate = DuplicateInfo(same.title, 1.0, pk=same.pk, index=same.index, exact=True)
+        else:
+            candidates = [
+                c
+                for c in index.candidates(document.sketch)
+                if document.sketch.estimate(c.sketch) >= threshold - SKETCH_MARGIN
+            ]
+            document.duplicate = _exact_best(document, candidates=candidates, documents=documents, threshold=threshold)
+        index.add(KnownDocument(None, position, document.title, document.content_hash, document.sketch))
+
+
+def _exact_best(
+    document, *, candidates: list[KnownDocument], documents: list, threshold: float
+) -> DuplicateInfo | None:
+    if not candidates:
+        return None
+    mine = shingles(document.text)
+    texts = dict(SourceDocument.objects.filter(pk__in=[k.pk for k in candidates if k.pk]).values_list("pk", "text"))
+    best = None
+    for candidate in candidates:
+        text = texts.get(candidate.pk, "") if candidate.pk else documents[candidate.index].text
+        score = similarity(mine, shingles(text))
+        if score >= threshold and (best is None or score > best.similarity):
+            best = DuplicateInfo(candidate.title, round(score, 4), pk=candidate.pk, index=candidate.index)
+    return best
