@@ -61,9 +61,27 @@ class _Index:
             for value in entry.sketch.hashes:
                 self.postings[value].append(position)
 
-    def candidates(self, sketch: Sketch) -> list[KnownDocument]:
+    def candidates(self, sketch: Sketch, *, threshold: float) -> list[KnownDocument]:
+        """Known documents that may reach ``threshold``, judged first by how many sketch hashes they share.
+
+        Sharing ``n`` of ``k`` hashes bounds the Jaccard estimate by n/k, and
+        so the overlap coefficient; most documents are ruled out on that count.
+        """
         shared = Counter(position for value in sketch.hashes for position in self.postings.get(value, ()))
-        return [self.entries[p] for p, n in shared.items() if n >= MIN_SHARED_HASHES]
+        k = max(len(sketch.hashes), 1)
+        result = []
+        for position, n in shared.items():
+            entry = self.entries[position]
+            if n >= MIN_SHARED_HASHES and overlap_bound(n / k, sketch.size, entry.sketch.size) >= threshold:
+                result.append(entry)
+        return result
+
+
+def overlap_bound(jaccard: float, first: int, second: int) -> float:
+    """The overlap coefficient two sets of these sizes have at this Jaccard index."""
+    if not first or not second:
+        return 0.0
+    return min(1.0, jaccard * (first + second) / (1 + jaccard) / min(first, second))
 
 
 def find_duplicates(documents: list, *, known: list[KnownDocument], threshold: float) -> None:
@@ -80,10 +98,11 @@ def find_duplicates(documents: list, *, known: list[KnownDocument], threshold: f
         if same is not None:
             document.duplicate = DuplicateInfo(same.title, 1.0, pk=same.pk, index=same.index, exact=True)
         else:
+            floor = threshold - SKETCH_MARGIN
             candidates = [
                 c
-                for c in index.candidates(document.sketch)
-                if document.sketch.estimate(c.sketch) >= threshold - SKETCH_MARGIN
+                for c in index.candidates(document.sketch, threshold=floor)
+                if document.sketch.estimate(c.sketch) >= floor
             ]
             document.duplicate = _exact_best(document, candidates=candidates, documents=documents, threshold=threshold)
         index.add(KnownDocument(None, position, document.title, document.content_hash, document.sketch))

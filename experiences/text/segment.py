@@ -15,6 +15,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
+from itertools import accumulate
 from typing import NamedTuple
 
 import jieba
@@ -113,11 +114,7 @@ class Words:
 
     def __init__(self, words: list[str]):
         self.words = words
-        self.starts: list[int] = []
-        offset = 0
-        for word in words:
-            self.starts.append(offset)
-            offset += len(word)
+        self.starts = [0, *accumulate(map(len, words))][:-1] if words else []
 
     def between(self, start: int, end: int) -> list[str]:
         return self.words[bisect_left(self.starts, start) : bisect_left(self.starts, end)]
