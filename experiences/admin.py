@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -74,7 +75,13 @@ class ThemeAdmin(admin.ModelAdmin):
     ordering = ["parent__order", "order"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_practice_count=Count("practices", distinct=True))
+        # select_related: autocomplete shows "parent › child" for every result.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("parent")
+            .annotate(_practice_count=Count("practices", distinct=True))
+        )
 
     @admin.display(description=_("经验做法数"), ordering="_practice_count")
     def practice_count(self, obj):
@@ -151,9 +158,19 @@ class PracticeAdmin(LessonAdmin):
     ]
 
 
+class ChildRecommendationFormSet(BaseInlineFormSet):
+    """Sub-points belong to their parent's document, so their excerpt is validated against it."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.document_id = self.instance.document_id
+        return form
+
+
 class RecommendationChildInline(admin.StackedInline):
     model = Recommendation
     fk_name = "parent"
+    formset = ChildRecommendationFormSet
     fields = ["order", "label", "title", "body", "section", "excerpt", "themes", "derived_from", "status"]
     autocomplete_fields = ["section", "themes", "derived_from"]
     extra = 0
@@ -177,14 +194,10 @@ class RecommendationAdmin(LessonAdmin):
         (_("时间"), {"fields": ["created_at", "updated_at"]}),
     ]
 
-    def save_formset(self, request, form, formset, change):
-        # Sub-points belong to their parent's document.
-        for child in formset.save(commit=False):
-            child.document = form.instance.document
-            child.save()
-        formset.save_m2m()
-        for obj in formset.deleted_objects:
-            obj.delete()
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A parent moved to another document takes all its sub-points along.
+        form.instance.children.exclude(document=form.instance.document).update(document=form.instance.document)
 
 
 from . import admin_import  # noqa: E402,F401  (registers the import pages)

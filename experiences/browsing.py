@@ -13,26 +13,47 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, Substr
 
-from .models import Place, Practice, Recommendation, SourceDocument, Theme
+from .models import Place, Practice, Recommendation, SourceDocument, Status, Theme
+
+NEWEST_FIRST = ("-created_at", "-pk")
 
 
-def practices_for_listing(queryset: QuerySet[Practice]) -> QuerySet[Practice]:
-    """What a practice card shows, in a constant number of queries."""
-    return queryset.select_related("document").prefetch_related(
+def _card_prefetches() -> tuple[Prefetch, Prefetch]:
+    return (
         Prefetch("places", queryset=Place.objects.only("adcode", "name", "short_name")),
         Prefetch("themes", queryset=Theme.objects.only("slug", "name", "parent_id")),
     )
 
 
-def recommendations_for_listing(queryset: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
+def practices_for_listing(queryset: QuerySet[Practice]) -> QuerySet[Practice]:
+    """What a practice card shows, in a constant number of queries."""
+    return queryset.select_related("document").prefetch_related(*_card_prefetches())
+
+
+def recommendations_for_listing(queryset: QuerySet[Recommendation], *, published_only: bool) -> QuerySet:
+    """What a recommendation card shows, with the number of its sub-points the reader may see."""
+    children = Q(children__status=Status.PUBLISHED) if published_only else Q()
     return (
         queryset.select_related("document")
-        .prefetch_related(
-            Prefetch("places", queryset=Place.objects.only("adcode", "name", "short_name")),
-            Prefetch("themes", queryset=Theme.objects.only("slug", "name", "parent_id")),
-        )
-        .annotate(child_count=Count("children", distinct=True))
+        .prefetch_related(*_card_prefetches())
+        .annotate(child_count=Count("children", filter=children, distinct=True))
     )
+
+
+def in_reading_order(queryset: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
+    """Document order: each numbered point followed by its sub-points (1. (1) (2) 2. (1) …)."""
+    return queryset.order_by(
+        "document_id",
+        Coalesce("parent__order", "order"),
+        F("parent_id").asc(nulls_first=True),
+        "order",
+        "pk",
+    )
+
+
+def without_listed_parents(queryset: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
+    """Sub-points whose parent is in the same list are shown under it, not on their own."""
+    return queryset.filter(Q(parent__isnull=True) | ~Q(parent__in=queryset.values("pk")))
 
 
 @dataclass
@@ -118,12 +139,18 @@ def places_by_province(counts: dict[str, PlaceCount]) -> list[ProvinceGroup]:
 
 
 def top_places(counts: dict[str, PlaceCount], *, limit: int = 10) -> list[PlaceCount]:
-    """Cities (prefecture level, or province-level municipalities) with the most lessons."""
+    """Cities (prefecture level, or province-level municipalities) whose practices we hold the most of.
+
+    Ranked by practices, what the cities did; recommendations are addressed
+    to the learning city and would put the audience above the sources.
+    """
     municipalities = {"110000", "120000", "310000", "500000"}
     candidates = [
-        c for c in counts.values() if c.place.level == Place.Level.PREFECTURE or c.place.adcode in municipalities
+        c
+        for c in counts.values()
+        if c.practices and (c.place.level == Place.Level.PREFECTURE or c.place.adcode in municipalities)
     ]
-    return sorted(candidates, key=lambda c: (-c.total, c.place.pinyin))[:limit]
+    return sorted(candidates, key=lambda c: (-c.practices, -c.recommendations, c.place.pinyin))[:limit]
 
 
 @dataclass
@@ -190,7 +217,14 @@ def related_practices(practice: Practice, *, visible: QuerySet[Practice], limit:
     return list(practices_for_listing(candidates)[:limit])
 
 
+def visible_duplicate_of(document: SourceDocument, *, visible: QuerySet[SourceDocument]) -> SourceDocument | None:
+    """The original a document duplicates, if the reader may see it."""
+    if not document.duplicate_of_id:
+        return None
+    return visible.filter(pk=document.duplicate_of_id).first()
+
+
 def documents_for_place(place: Place, *, visible: QuerySet[SourceDocument]) -> QuerySet[SourceDocument]:
     """Documents that mention the place or a place under it."""
     linked = SourceDocument.places.through.objects.filter(place__adcode__startswith=place.code_prefix)
-    return visible.filter(pk__in=linked.values("sourcedocument_id")).order_by("title")
+    return visible.filter(pk__in=linked.values("sourcedocument_id")).order_by("pk")

@@ -51,6 +51,11 @@ class PlaceFilter(django_filters.Filter):
     field_class = PlaceField
 
 
+def visible_documents(request) -> QuerySet[SourceDocument]:
+    """Readers can neither filter by, nor so learn of, unpublished documents."""
+    return SourceDocument.objects.visible_to(getattr(request, "user", None)).order_by("pk")
+
+
 class LessonFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("关键词"), method="filter_text", max_length=200)
     place = PlaceFilter(label=_("地区"), method="filter_place")
@@ -77,7 +82,7 @@ class LessonFilterSet(django_filters.FilterSet):
     )
     document = django_filters.ModelChoiceFilter(
         label=_("来源文献"),
-        queryset=SourceDocument.objects.all(),
+        queryset=visible_documents,
         empty_label=_("全部文献"),
         error_messages={"invalid_choice": _("没有这篇文献。")},
     )
@@ -116,9 +121,3 @@ class RecommendationFilterSet(LessonFilterSet):
     class Meta:
         model = Recommendation
         fields = ["q", "place", "theme", "tag", "document"]
-
-
-def restrict_to_visible(filterset: LessonFilterSet, user) -> LessonFilterSet:
-    """Readers cannot filter by (and so learn of) unpublished documents."""
-    filterset.filters["document"].queryset = SourceDocument.objects.visible_to(user)
-    return filterset

@@ -1,13 +1,28 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import views
+
+
+class AdcodeConverter:
+    """Six digits (GB/T 2260): anything else is a 404 before it reaches the database."""
+
+    regex = "[0-9]{6}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(AdcodeConverter, "adcode")
 
 app_name = "experiences"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("places/", views.place_list, name="place_list"),
-    path("places/<str:adcode>/", views.place_detail, name="place_detail"),
+    path("places/<adcode:adcode>/", views.place_detail, name="place_detail"),
     path("themes/", views.theme_list, name="theme_list"),
     path("themes/<slug:slug>/", views.theme_detail, name="theme_detail"),
     path("practices/", views.practice_list, name="practice_list"),

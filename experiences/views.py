@@ -1,4 +1,4 @@
-"""Public pages. Thin: querying lives in browsing.py and filters.py."""
+"""Public pages. Thin: querying lives in browsing.py, filters.py and reading.py."""
 
 from __future__ import annotations
 
@@ -10,19 +10,23 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
-from . import browsing
-from .filters import PracticeFilterSet, RecommendationFilterSet, restrict_to_visible, within_place, within_theme
-from .models import Place, Practice, Recommendation, Section, SourceDocument, Theme
-from .text.passages import Span, find_excerpt, paragraphs
+from . import browsing, reading
+from .filters import PracticeFilterSet, RecommendationFilterSet, within_place, within_theme
+from .models import Place, Practice, Recommendation, SourceDocument, Theme
 
 
-def _visible(request: HttpRequest):
-    user = request.user
-    return (
-        Practice.objects.visible_to(user),
-        Recommendation.objects.visible_to(user),
-        SourceDocument.objects.visible_to(user),
-    )
+class Visible:
+    """What this request's user may see: everything for staff, published items for readers."""
+
+    def __init__(self, request: HttpRequest):
+        user = request.user
+        self.staff = bool(user.is_active and user.is_staff)
+        self.practices = Practice.objects.visible_to(user)
+        self.recommendations = Recommendation.objects.visible_to(user)
+        self.documents = SourceDocument.objects.visible_to(user)
+
+    def recommendation_cards(self, queryset):
+        return browsing.recommendations_for_listing(browsing.in_reading_order(queryset), published_only=not self.staff)
 
 
 def _page(request: HttpRequest, queryset, *, param: str = "page"):
@@ -30,38 +34,32 @@ def _page(request: HttpRequest, queryset, *, param: str = "page"):
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    practices, recommendations, documents = _visible(request)
-    counts = browsing.place_counts(practices=practices, recommendations=recommendations)
+    visible = Visible(request)
+    counts = browsing.place_counts(practices=visible.practices, recommendations=visible.recommendations)
     context = {
-        "practice_count": practices.count(),
-        "recommendation_count": recommendations.count(),
-        "document_count": documents.count(),
+        "practice_count": visible.practices.count(),
+        "recommendation_count": visible.recommendations.count(),
+        "document_count": visible.documents.count(),
         "place_count": len(counts),
-        "themes": browsing.theme_tree(practices=practices, recommendations=recommendations),
+        "themes": browsing.theme_tree(practices=visible.practices, recommendations=visible.recommendations),
         "top_places": browsing.top_places(counts),
-        "latest": browsing.practices_for_listing(practices.order_by("-created_at", "-pk"))[:6],
+        "latest": browsing.practices_for_listing(visible.practices.order_by(*browsing.NEWEST_FIRST))[:6],
     }
     return render(request, "experiences/home.html", context)
 
 
 def place_list(request: HttpRequest) -> HttpResponse:
-    practices, recommendations, _ = _visible(request)
-    counts = browsing.place_counts(practices=practices, recommendations=recommendations)
+    visible = Visible(request)
+    counts = browsing.place_counts(practices=visible.practices, recommendations=visible.recommendations)
     return render(request, "experiences/place_list.html", {"groups": browsing.places_by_province(counts)})
 
 
 def place_detail(request: HttpRequest, adcode: str) -> HttpResponse:
     place = get_object_or_404(Place.objects.select_related("parent__parent"), adcode=adcode)
-    practices, recommendations, documents = _visible(request)
-    counts = browsing.place_counts(practices=practices, recommendations=recommendations, within=place)
-    practices = browsing.practices_for_listing(
-        within_place(practices, place=place, through=Practice.places.through).order_by("-created_at", "-pk")
-    )
-    recommendations = browsing.recommendations_for_listing(
-        within_place(recommendations, place=place, through=Recommendation.places.through).order_by(
-            "document_id", "order", "pk"
-        )
-    )
+    visible = Visible(request)
+    counts = browsing.place_counts(practices=visible.practices, recommendations=visible.recommendations, within=place)
+    practices = within_place(visible.practices, place=place, through=Practice.places.through)
+    recommendations = within_place(visible.recommendations, place=place, through=Recommendation.places.through)
     sub_places = sorted(
         (c for c in counts.values() if c.place.parent_id == place.pk), key=lambda c: (c.place.pinyin, c.place.adcode)
     )
@@ -71,178 +69,146 @@ def place_detail(request: HttpRequest, adcode: str) -> HttpResponse:
         "aliases": place.aliases.all(),
         "counts": counts.get(place.adcode),
         "sub_places": sub_places,
-        "practices": _page(request, practices),
-        "recommendations": _page(request, recommendations, param="rpage"),
-        "documents": browsing.documents_for_place(place, visible=documents),
+        "practices": _page(request, browsing.practices_for_listing(practices.order_by(*browsing.NEWEST_FIRST))),
+        "recommendations": _page(request, visible.recommendation_cards(recommendations), param="rpage"),
+        "documents": browsing.documents_for_place(place, visible=visible.documents),
     }
     return render(request, "experiences/place_detail.html", context)
 
 
 def theme_list(request: HttpRequest) -> HttpResponse:
-    practices, recommendations, _ = _visible(request)
-    return render(
-        request,
-        "experiences/theme_list.html",
-        {"themes": browsing.theme_tree(practices=practices, recommendations=recommendations)},
-    )
+    visible = Visible(request)
+    themes = browsing.theme_tree(practices=visible.practices, recommendations=visible.recommendations)
+    return render(request, "experiences/theme_list.html", {"themes": themes})
 
 
 def theme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     theme = get_object_or_404(Theme.objects.select_related("parent"), slug=slug)
-    practices, recommendations, _ = _visible(request)
-    practices = browsing.practices_for_listing(
-        within_theme(practices, theme=theme, through=Practice.themes.through).order_by("-created_at", "-pk")
-    )
-    recommendations = browsing.recommendations_for_listing(
-        within_theme(recommendations, theme=theme, through=Recommendation.themes.through).order_by(
-            "document_id", "order", "pk"
-        )
-    )
+    visible = Visible(request)
+    practices = within_theme(visible.practices, theme=theme, through=Practice.themes.through)
+    recommendations = within_theme(visible.recommendations, theme=theme, through=Recommendation.themes.through)
     context = {
         "theme": theme,
         "children": theme.children.all(),
-        "practices": _page(request, practices),
-        "recommendations": _page(request, recommendations, param="rpage"),
+        "practices": _page(request, browsing.practices_for_listing(practices.order_by(*browsing.NEWEST_FIRST))),
+        "recommendations": _page(request, visible.recommendation_cards(recommendations), param="rpage"),
     }
     return render(request, "experiences/theme_detail.html", context)
 
 
 def _filtered_list(request: HttpRequest, *, filterset_class, queryset, prepare, template: str) -> HttpResponse:
-    filterset = restrict_to_visible(filterset_class(request.GET or None, queryset=queryset), request.user)
+    filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
     if filterset.is_bound and not filterset.is_valid():
         return render(request, template, {"filter": filterset, "page_obj": None}, status=400)
     page = _page(request, prepare(filterset.qs))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filter": filterset, "page_obj": page, "querystring": query.urlencode()}
-    return render(request, template, context)
+    return render(request, template, {"filter": filterset, "page_obj": page, "querystring": query.urlencode()})
 
 
 def practice_list(request: HttpRequest) -> HttpResponse:
-    practices, _, _ = _visible(request)
     return _filtered_list(
         request,
         filterset_class=PracticeFilterSet,
-        queryset=practices.order_by("-created_at", "-pk"),
+        queryset=Visible(request).practices.order_by(*browsing.NEWEST_FIRST),
         prepare=browsing.practices_for_listing,
         template="experiences/practice_list.html",
     )
 
 
 def recommendation_list(request: HttpRequest) -> HttpResponse:
-    _, recommendations, _ = _visible(request)
-    queryset = recommendations.order_by("document_id", "order", "pk")
-    if not request.GET.get("q"):
-        # Sub-points are shown under their parent unless the reader searches.
-        queryset = queryset.filter(Q(parent__isnull=True) | ~Q(parent__in=recommendations))
+    visible = Visible(request)
     return _filtered_list(
         request,
         filterset_class=RecommendationFilterSet,
-        queryset=queryset,
-        prepare=browsing.recommendations_for_listing,
+        queryset=visible.recommendations,
+        prepare=lambda qs: visible.recommendation_cards(browsing.without_listed_parents(qs)),
         template="experiences/recommendation_list.html",
     )
 
 
-def _source_passage(lesson) -> dict:
-    """The lesson's section of the source, with the excerpt highlighted in it."""
-    document = lesson.document
-    section = lesson.section
-    start, end = (section.start, section.end) if section else (0, len(document.text))
-    span = find_excerpt(document.text, lesson.excerpt, start=start, end=end)
-    if span is not None and not (start <= span.start and span.end <= end):
-        start, end = span.start, span.end  # the excerpt lies outside the recorded section
-    marks = [Span(span.start, span.end, "excerpt")] if span else []
-    return {
-        "paragraphs": paragraphs(document.text[start:end], marks=marks, offset=start),
-        "found": span is not None,
-    }
-
-
 def practice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    practices, recommendations, _ = _visible(request)
+    visible = Visible(request)
     practice = get_object_or_404(
-        practices.select_related("document", "section").prefetch_related(
+        visible.practices.select_related("document", "section").prefetch_related(
             Prefetch("places", queryset=Place.objects.select_related("parent__parent")), "themes__parent", "tags"
         ),
         pk=pk,
     )
+    derived = visible.recommendations.filter(derived_from=practice).select_related("document", "parent")
     context = {
         "practice": practice,
-        "passage": _source_passage(practice),
-        "recommendations": recommendations.filter(derived_from=practice).select_related("document", "parent"),
-        "related": browsing.related_practices(practice, visible=practices),
+        "passage": reading.source_passage(practice),
+        "recommendations": browsing.in_reading_order(derived),
+        "related": browsing.related_practices(practice, visible=visible.practices),
     }
     return render(request, "experiences/practice_detail.html", context)
 
 
 def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    practices, recommendations, _ = _visible(request)
+    visible = Visible(request)
     recommendation = get_object_or_404(
-        recommendations.select_related("document", "section", "parent").prefetch_related(
+        visible.recommendations.select_related("document", "section").prefetch_related(
             "places", "themes__parent", "tags"
         ),
         pk=pk,
     )
-    children = recommendations.filter(parent=recommendation).order_by("order", "pk")
-    behind = practices.filter(Q(recommendations=recommendation) | Q(recommendations__in=children)).distinct()
+    children = visible.recommendations.filter(parent=recommendation).order_by("order", "pk")
+    behind = visible.practices.filter(Q(recommendations=recommendation) | Q(recommendations__in=children))
     context = {
         "recommendation": recommendation,
-        "parent": recommendations.filter(pk=recommendation.parent_id).first() if recommendation.parent_id else None,
-        "children": children.prefetch_related(Prefetch("derived_from", queryset=practices.only("pk", "title"))),
-        "practices": browsing.practices_for_listing(behind.order_by("pk")),
-        "passage": _source_passage(recommendation),
+        "parent": visible.recommendations.filter(pk=recommendation.parent_id).first()
+        if recommendation.parent_id
+        else None,
+        "children": children.prefetch_related(Prefetch("derived_from", queryset=visible.practices.only("pk", "title"))),
+        "practices": browsing.practices_for_listing(behind.distinct().order_by("pk")),
+        "passage": reading.source_passage(recommendation),
     }
     return render(request, "experiences/recommendation_detail.html", context)
 
 
 def document_list(request: HttpRequest) -> HttpResponse:
-    practices, recommendations, documents = _visible(request)
+    visible = Visible(request)
     documents = (
-        documents.select_related("duplicate_of")
+        visible.documents.select_related("duplicate_of")
         .annotate(
-            practice_count=Count("practices", filter=Q(practices__in=practices), distinct=True),
-            recommendation_count=Count("recommendations", filter=Q(recommendations__in=recommendations), distinct=True),
+            practice_count=Count("practices", filter=Q(practices__in=visible.practices), distinct=True),
+            recommendation_count=Count(
+                "recommendations", filter=Q(recommendations__in=visible.recommendations), distinct=True
+            ),
         )
         .order_by("pk")
     )
-    return render(request, "experiences/document_list.html", {"page_obj": _page(request, documents)})
+    page = _page(request, documents)
+    for document in page:
+        original = document.duplicate_of
+        document.visible_duplicate_of = (
+            original if original and (visible.staff or original.status == "published") else None
+        )
+    return render(request, "experiences/document_list.html", {"page_obj": page})
 
 
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    practices, recommendations, documents = _visible(request)
-    document = get_object_or_404(documents.select_related("duplicate_of"), pk=pk)
+    visible = Visible(request)
+    document = get_object_or_404(visible.documents, pk=pk)
     sections = list(document.sections.all())
-    lessons = [
-        *practices.filter(document=document).only("pk", "title", "excerpt", "section_id"),
-        *recommendations.filter(document=document).only("pk", "title", "excerpt", "section_id", "label"),
-    ]
-    marks = []
-    for lesson in lessons:
-        span = find_excerpt(document.text, lesson.excerpt)
-        if span:
-            marks.append(Span(span.start, span.end, f"{lesson._meta.model_name}-{lesson.pk}"))
+    practices = list(visible.practices.filter(document=document).only("pk", "title", "excerpt", "section_id"))
+    recommendations = list(
+        browsing.in_reading_order(visible.recommendations.filter(document=document)).only(
+            "pk", "title", "excerpt", "section_id", "label", "parent_id", "order", "document_id"
+        )
+    )
     context = {
         "document": document,
-        "outline": _outline(sections),
-        "paragraphs": paragraphs(
-            document.text, marks=marks, anchors=[Span(s.start, s.start, f"sec-{s.pk}") for s in sections]
-        ),
-        "practices": [x for x in lessons if isinstance(x, Practice)],
-        "recommendations": [x for x in lessons if isinstance(x, Recommendation)],
-        "duplicates": documents.filter(duplicate_of=document),
+        "duplicate_of": browsing.visible_duplicate_of(document, visible=visible.documents),
+        "outline": reading.outline_tree(sections),
+        "paragraphs": reading.marked_text(document, lessons=[*practices, *recommendations], sections=sections),
+        "practices": practices,
+        "recommendations": recommendations,
+        "duplicates": visible.documents.filter(duplicate_of=document),
         "places": document.places.all(),
     }
     return render(request, "experiences/document_detail.html", context)
-
-
-def _outline(sections: list[Section]) -> list[dict]:
-    """Nest the flat, ordered sections into a tree for the template."""
-    nodes = {s.pk: {"section": s, "children": []} for s in sections}
-    roots = []
-    for section in sections:
-        (nodes[section.parent_id]["children"] if section.parent_id in nodes else roots).append(nodes[section.pk])
-    return roots
 
 
 @never_cache

@@ -171,3 +171,39 @@ def test_readers_cannot_reach_the_import_pages(client):
     response = client.get(reverse("admin:experiences_importbatch_add"))
     assert response.status_code == 302
     assert "/admin/login/" in response.url
+
+
+def child_formset(rf, admin_user, parent, *, excerpt: str):
+    from django.contrib import admin as django_admin
+
+    model_admin = django_admin.site._registry[Recommendation]
+    request = rf.post("/")
+    request.user = admin_user
+    inline = model_admin.get_inline_instances(request, parent)[0]
+    formset_class = inline.get_formset(request, parent)
+    prefix = formset_class.get_default_prefix()
+    data = {
+        f"{prefix}-TOTAL_FORMS": "1",
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+        f"{prefix}-0-order": "9",
+        f"{prefix}-0-label": "(9)",
+        f"{prefix}-0-title": "新增分项",
+        f"{prefix}-0-body": "",
+        f"{prefix}-0-excerpt": excerpt,
+        f"{prefix}-0-status": "draft",
+    }
+    return formset_class(data, instance=parent, prefix=prefix)
+
+
+def test_a_new_sub_point_is_validated_against_its_parents_document(rf, db):
+    user = get_user_model().objects.create_superuser("chief", "chief@example.cn", "x-not-a-real-password")
+    parent = Recommendation.objects.filter(children__isnull=False).first()
+    bad = child_formset(rf, user, parent, excerpt="原文中根本没有这句话")
+    assert not bad.is_valid()
+    assert "逐字出现" in str(bad.errors)
+    good = child_formset(rf, user, parent, excerpt=parent.excerpt)
+    assert good.is_valid(), good.errors
+    child = good.save()[0]
+    assert child.document_id == parent.document_id

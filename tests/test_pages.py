@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from experiences.models import Practice, Recommendation, SourceDocument, Theme
+from experiences.models import Place, PlaceAlias, Practice, Recommendation, SourceDocument, Theme
 
 pytestmark = pytest.mark.django_db
 
@@ -13,16 +15,24 @@ def practice(title_part: str) -> Practice:
     return Practice.objects.get(title__contains=title_part)
 
 
+def card_titles(html: str) -> list[str]:
+    """The titles of the result cards on a page: what was found, not what was typed into the form."""
+    found = re.findall(r'<article class="card [a-z]+">\s*<h3><a [^>]*>(.*?)</a>', html, re.S)
+    return [re.sub(r"<[^>]+>", "", title) for title in found]
+
+
 def test_home_shows_counts_themes_places_and_latest_practices(client):
     response = client.get("/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "经验借鉴知识库" in html
     assert f"<strong>{Practice.objects.count()}</strong>" in html
     assert f"<strong>{Recommendation.objects.count()}</strong>" in html
     assert "创新体系" in html
     assert "党政办公室工作" in html
-    assert "杭州市" in html  # the place with most lessons
+    top = re.search(r'<ol class="top-places">(.*?)</ol>', html, re.S).group(1)
+    assert top.index("朔州市") < top.index("深圳市") < top.index("武汉市")  # ranked by practices held
+    assert "杭州市" not in top  # the audience of recommendations, not a source of practices
+    assert len(card_titles(html)) == 6
     assert 'name="q"' in html
 
 
@@ -31,26 +41,26 @@ def test_places_are_grouped_by_province_in_pinyin_order(client):
     provinces = ["北京市", "广东省", "湖北省", "江苏省", "上海市", "山西省", "陕西省", "天津市", "浙江省"]
     positions = [html.index(f">{name}</a>") for name in provinces]
     assert positions == sorted(positions)
-    assert "荆州市" in html
-    assert "商州区" in html
+    assert re.search(r">商洛市</a>.*?>商州区</a>", html)  # a district under its city
     assert "河南省" not in html  # no lessons there
 
 
 def test_province_page_includes_lessons_of_its_cities(client):
     response = client.get("/places/420000/")
-    html = response.content.decode()
     assert response.status_code == 200
-    assert "湖北省" in html
-    for title in ["武汉", "孝感", "鄂州"]:
-        assert title in html
+    html = response.content.decode()
+    titles = card_titles(html)
+    for city in ["武汉", "孝感", "鄂州"]:
+        assert any(t.startswith(city) for t in titles), city
+    assert not any("中关村" in t for t in titles)
     assert "兄弟城市党委办公室工作的主要经验和体会" in html  # the document that mentions it
 
 
-def test_district_page_shows_alias_and_breadcrumbs(client):
+def test_district_page_shows_alias_breadcrumbs_and_its_lessons(client):
     html = client.get("/places/110108/").content.decode()
-    assert "中关村" in html
-    assert "北京市" in html
-    assert "产学研" in html
+    assert "又称:中关村" in html
+    assert '<a href="/places/110000/">北京市</a>' in html
+    assert card_titles(html) == ["中关村:与高校共建40多个产学研联盟"]
 
 
 def test_theme_tree_and_theme_page_include_sub_themes(client):
@@ -58,37 +68,62 @@ def test_theme_tree_and_theme_page_include_sub_themes(client):
     assert "创新体系" in html
     assert "产学研合作" in html
     parent = Theme.objects.get(slug="office-work")
-    html = client.get(parent.get_absolute_url()).content.decode()
-    assert "督查" in html
-    assert "接待" in html
+    titles = card_titles(client.get(parent.get_absolute_url()).content.decode())
+    assert any("督办" in t for t in titles)  # filed under the sub-theme 督查督办
+    assert any("雨伞" in t for t in titles)  # filed under the sub-theme 公务接待
+    assert not any("驾校" in t for t in titles)
 
 
 def test_practice_list_filters_by_place_with_descendants(client):
-    html = client.get("/practices/", {"place": "湖北"}).content.decode()
-    assert "武汉" in html
-    assert "孝感" in html
-    assert "鄂州" in html
-    assert "中关村" not in html
-    html = client.get("/practices/", {"place": "中关村"}).content.decode()  # an alias
-    assert "中关村" in html
-    assert "武汉" not in html
+    titles = card_titles(client.get("/practices/", {"place": "湖北"}).content.decode())
+    assert {t.split(":")[0] for t in titles} == {"武汉", "孝感", "鄂州"}
+    titles = card_titles(client.get("/practices/", {"place": "中关村"}).content.decode())  # an alias
+    assert titles == ["中关村:与高校共建40多个产学研联盟"]
+    titles = card_titles(client.get("/practices/", {"place": "110000"}).content.decode())  # 北京 includes 海淀
+    assert "中关村:与高校共建40多个产学研联盟" in titles
 
 
 def test_practice_list_filters_by_theme_tag_document_and_text(client):
-    html = client.get("/practices/", {"theme": "office-work"}).content.decode()
-    assert "武汉" in html
-    assert "朔州" not in html
-    tagged = Practice.objects.filter(tags__isnull=False).first()
-    tag = tagged.tags.first()
-    html = client.get("/practices/", {"tag": tag.name}).content.decode()
-    assert tagged.title in html
+    titles = card_titles(client.get("/practices/", {"theme": "office-work"}).content.decode())
+    assert titles
+    assert all(t.split(":")[0] in {"武汉", "孝感", "鄂州"} for t in titles)
+    tagged = Practice.objects.get(tags__name="530计划")
+    assert card_titles(client.get("/practices/", {"tag": "530计划"}).content.decode()) == [tagged.title]
     doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
-    html = client.get("/practices/", {"document": doc.pk}).content.decode()
-    assert "鄂州" in html
-    assert "中关村" not in html
-    html = client.get("/practices/", {"q": "雨伞"}).content.decode()
-    assert "鄂州" in html
-    assert "中关村" not in html
+    titles = card_titles(client.get("/practices/", {"document": doc.pk}).content.decode())
+    assert sorted(titles) == sorted(doc.practices.values_list("title", flat=True))
+    titles = card_titles(client.get("/practices/", {"q": "雨伞"}).content.decode())
+    assert titles == ["鄂州:天气突变时及时送上事先备好的雨伞"]
+
+
+def test_every_tag_link_leads_to_its_lessons(client):
+    item = Practice.objects.get(tags__name="530计划")
+    links = re.findall(r'class="chip tag" href="([^"]+)"', client.get(item.get_absolute_url()).content.decode())
+    assert len(links) == item.tags.count()
+    for link in links:
+        response = client.get(link.replace("&amp;", "&"))
+        assert response.status_code == 200
+        assert item.title in card_titles(response.content.decode())
+
+
+def test_filtered_recommendations_include_matching_sub_points(client):
+    titles = card_titles(client.get("/recommendations/", {"theme": "intellectual-property"}).content.decode())
+    assert "(2)加大知识产权保护力度,推动和保护企业的技术创新成果" in titles  # its parent is filed elsewhere
+    unfiltered = card_titles(client.get("/recommendations/").content.decode())
+    assert unfiltered
+    assert not any(t.startswith("(") for t in unfiltered)  # sub-points sit under their parent
+
+
+def test_recommendations_are_listed_in_reading_order(client):
+    titles = card_titles(client.get("/places/330100/").content.decode())
+    assert titles[:6] == [
+        "1.以健全产学研合作机制为基点,建立以企业为主体、以高校和科研院所为依托的产学研合作模式",
+        "(1)以市场和企业技术需求为导向选择和制定重点支持的技术领域",
+        "(2)加大高校和科研院所知识创新和产学研合作驱动力",
+        "(3)以中小企业为突破口,确立企业在产学研中的主体地位",
+        "(4)营造产学研合作的外部环境",
+        "2.强化企业技术创新主体地位,促进创新资源有效向企业聚集",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -118,13 +153,13 @@ def test_bad_page_numbers_fall_back_to_a_real_page(client):
 def test_practice_detail_shows_excerpt_highlighted_in_its_section(client):
     item = practice("中关村")
     html = client.get(item.get_absolute_url()).content.decode()
-    assert item.title in html
+    assert f"<h1>{item.title}" in html
     assert f'<mark class="excerpt" data-lesson="excerpt">{item.excerpt}</mark>' in html
     assert item.section.heading in html
-    assert "海淀区" in html
-    assert "产学研合作" in html
+    assert "北京 › 海淀区" in html
+    assert "创新体系 › 产学研合作" in html
     assert "以健全产学研合作机制为基点" in html  # the recommendation derived from it
-    assert "南京" in html  # a related practice
+    assert "南京高新区:与高校共建协同创新中心和院士工作站" in card_titles(html)  # a related practice
 
 
 def test_recommendation_detail_lists_sub_points_and_practices_behind_it(client):
@@ -132,30 +167,29 @@ def test_recommendation_detail_lists_sub_points_and_practices_behind_it(client):
     html = client.get(parent.get_absolute_url()).content.decode()
     for child in parent.children.all():
         assert child.title in html
-    for source in Practice.objects.filter(recommendations__in=[parent, *parent.children.all()]).distinct():
-        assert source.title in html
+    behind = Practice.objects.filter(recommendations__in=[parent, *parent.children.all()]).distinct()
+    assert behind.exists()
+    assert sorted(card_titles(html)) == sorted(p.title for p in behind)
 
 
 def test_recommendation_list_shows_top_level_items_with_sub_point_counts(client):
     html = client.get("/recommendations/").content.decode()
     assert "以健全产学研合作机制为基点" in html
-    assert "条分项" in html
+    assert "4 条分项" in html
 
 
 def test_document_reader_shows_outline_marks_and_duplicates(client):
     doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
     html = client.get(doc.get_absolute_url()).content.decode()
-    assert "提纲" in html
-    assert "主要经验" in html
-    assert "主要体会" in html
-    assert 'class="excerpt"' in html
+    assert re.search(r'<nav class="outline".*一、主要经验.*1、秘书督查工作主动超前.*二、主要体会', html, re.S)
+    assert html.count('<mark class="excerpt"') >= doc.practices.count()
     assert "荆州市委办公室" in html
     original = SourceDocument.objects.get(title="驾校创新发展经验材料", subtitle="")
     html = client.get(original.get_absolute_url()).content.decode()
-    assert "高度重复" in html
+    assert "与本文高度重复" in html
     duplicate = original.duplicates.get()
     html = client.get(duplicate.get_absolute_url()).content.decode()
-    assert "高度重复" in html
+    assert "本文与《驾校创新发展经验材料》高度重复" in html
     assert "推进创新发展 构建和谐驾校" in html
 
 
@@ -164,6 +198,11 @@ def test_document_list_lists_all_five_articles(client):
     assert html.count('class="card"') == 5
     assert "书评" in html
     assert "考察报告" in html
+
+
+def test_the_book_review_cites_the_reviewed_books_publisher_as_such(client):
+    review = Recommendation.objects.filter(document__kind="book_review").first()
+    assert "所评图书:西安地图出版社 1995年" in client.get(review.get_absolute_url()).content.decode()
 
 
 def test_healthz_reports_the_database(client):
@@ -180,6 +219,8 @@ def test_healthz_reports_the_database(client):
         "/documents/999999/",
         "/places/999999/",
         "/places/abc/",
+        "/places/%00/",
+        "/places/4200001/",
         "/themes/no-such-theme/",
         "/no-such-page/",
     ],
@@ -203,15 +244,41 @@ def test_drafts_are_visible_to_staff(staff_client, draft_practice):
     response = staff_client.get(draft_practice.get_absolute_url())
     assert response.status_code == 200
     assert "草稿" in response.content.decode()
-    assert draft_practice.title in staff_client.get("/practices/").content.decode()
+    assert draft_practice.title in card_titles(staff_client.get("/practices/").content.decode())
 
 
-def test_unpublished_documents_are_hidden_and_not_filterable(client):
+def test_unpublished_documents_are_hidden_with_their_lessons(client):
     doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
+    lesson = doc.practices.first()
     doc.status = "draft"
     doc.save()
     assert client.get(doc.get_absolute_url()).status_code == 404
     assert client.get("/practices/", {"document": doc.pk}).status_code == 400
+    assert client.get(lesson.get_absolute_url()).status_code == 404
+    assert lesson.title not in card_titles(client.get("/practices/").content.decode())
+    assert "兄弟城市党委办公室" not in client.get("/").content.decode()
+
+
+def test_a_draft_original_is_not_named_by_its_published_duplicate(client):
+    original = SourceDocument.objects.get(title="驾校创新发展经验材料", subtitle="")
+    original.status = "draft"
+    original.save()
+    duplicate = original.duplicates.get()
+    assert "高度重复" not in client.get(duplicate.get_absolute_url()).content.decode()
+    assert "高度重复" not in client.get("/documents/").content.decode()
+
+
+def test_draft_sub_points_are_neither_listed_nor_counted(client):
+    parent = Recommendation.objects.get(title__startswith="以技术转移政策创新为突破口")
+    hidden = parent.children.order_by("order").last()
+    hidden.status = "draft"
+    hidden.save()
+    html = client.get(parent.get_absolute_url()).content.decode()
+    subpoints = re.search(r'<ol class="subpoints">(.*?)</ol>', html, re.S).group(1)
+    assert hidden.title not in subpoints
+    listing = client.get("/recommendations/", {"document": parent.document_id}).content.decode()
+    assert "4 条分项" in listing  # of 5
+    assert hidden.title not in card_titles(listing)
 
 
 def test_user_text_is_escaped_everywhere(client):
@@ -223,11 +290,15 @@ def test_user_text_is_escaped_everywhere(client):
         document=doc,
         status="published",
     )
-    for url in [evil.get_absolute_url(), "/practices/", "/"]:
+    evil.places.add(Place.objects.get(adcode="420100"))
+    PlaceAlias.objects.create(name="<i>别名</i>", place=Place.objects.get(adcode="420100"))
+    doc.title = "<script>文献</script>"
+    doc.save()
+    evil.tags.add("<b>标签</b>")
+    for url in [evil.get_absolute_url(), "/practices/", "/", "/places/420100/", doc.get_absolute_url(), "/documents/"]:
         html = client.get(url).content.decode()
-        assert "<script>alert" not in html
-        assert "<img src=x" not in html
-        assert "<b>粗体" not in html
-        assert "&lt;script&gt;" in html
+        for raw in ["<script>alert", "<img src=x", "<b>粗体", "<script>文献", "<i>别名", "<b>标签"]:
+            assert raw not in html, (url, raw)
+    assert "&lt;script&gt;" in client.get(evil.get_absolute_url()).content.decode()
     response = client.get("/practices/", {"place": "<script>x</script>"})
     assert b"<script>x</script>" not in response.content

@@ -19,23 +19,36 @@ PAGES = [
     "/practices/",
     "/practices/?place=湖北&theme=office-work",
     "/recommendations/",
+    "/recommendations/?theme=technology-transfer",
+    "/places/110000/",
+    "/themes/innovation-systems/",
     "/documents/",
 ]
 
 
 def add_lessons(n: int) -> None:
-    doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
-    places = list(Place.objects.filter(adcode__in=["420100", "420900", "421000"]))
-    themes = list(Theme.objects.filter(slug__in=["supervision", "reception"]))
+    """More lessons everywhere the measured pages look: both documents, Hubei and Beijing, several themes."""
+    for title, codes, slugs in [
+        ("兄弟城市党委", ["420100", "420900", "421000"], ["supervision", "reception"]),
+        ("兄弟城市高新区", ["110108", "320100"], ["industry-university-research", "technology-transfer"]),
+    ]:
+        _add_lessons(n, title=title, codes=codes, slugs=slugs)
+
+
+def _add_lessons(n: int, *, title: str, codes: list[str], slugs: list[str]) -> None:
+    doc = SourceDocument.objects.get(title__startswith=title)
+    places = list(Place.objects.filter(adcode__in=codes))
+    themes = list(Theme.objects.filter(slug__in=slugs))
     for i in range(n):
-        practice = Practice.objects.create(title=f"批量做法{i}", document=doc, status="published")
+        practice = Practice.objects.create(title=f"批量做法{title}{i}", document=doc, status="published", excerpt="")
         practice.places.set(places)
         practice.themes.set(themes)
-        practice.tags.add(f"标签{i}", "共同标签")
-        recommendation = Recommendation.objects.create(title=f"批量建议{i}", document=doc, status="published")
+        practice.tags.add(f"标签{title}{i}", "共同标签")
+        recommendation = Recommendation.objects.create(title=f"批量建议{title}{i}", document=doc, status="published")
         recommendation.places.set(places)
         recommendation.themes.set(themes)
-        Recommendation.objects.create(title=f"分项{i}", document=doc, parent=recommendation, status="published")
+        recommendation.derived_from.add(practice)
+        Recommendation.objects.create(title=f"分项{title}{i}", document=doc, parent=recommendation, status="published")
 
 
 def queries_for(client, url: str) -> int:
