@@ -77,6 +77,10 @@ class DocumentPlan:
     def draft_count(self) -> int:
         return sum(1 + len(d.children) for d in self.drafts)
 
+    @property
+    def kind_display(self) -> str:
+        return SourceDocument.Kind(self.kind).label
+
 
 @dataclass
 class ImportPlan:

@@ -20,6 +20,7 @@ from experiences.models import (
     Status,
     Theme,
 )
+from tests.paths import RAW_SEED
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +89,7 @@ def test_document_page_shows_sections_inline(admin_client):
     assert "章节" in html
 
 
-SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_20c651d4bffc88d9.txt"
+SEED = RAW_SEED
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
 

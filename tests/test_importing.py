@@ -16,12 +16,13 @@ from experiences.importing import ImportRefused, import_file, plan_import
 from experiences.models import PlaceMention, Practice, Recommendation, Section, SourceDocument, Status
 from experiences.seeding import FIXTURES, locate_outline
 from experiences.text.segment import Segmenter
+from tests.paths import RAW_SEED
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = Path(__file__).resolve().parent / "samples"
-SEED = ROOT.parent / "shared" / "seeds" / "000_20c651d4bffc88d9.txt"
+SEED = RAW_SEED
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ def practice(title_part: str) -> Practice:
 
 def card_titles(html: str) -> list[str]:
     """The titles of the result cards on a page: what was found, not what was typed into the form."""
-    found = re.findall(r'<article class="card [a-z]+">\s*<h3><a [^>]*>(.*?)</a>', html, re.S)
+    found = re.findall(r'<article class="card [a-z]+"[^>]*>\s*<h3><a [^>]*>(.*?)</a>', html, re.S)
     return [re.sub(r"<[^>]+>", "", title) for title in found]
 
 

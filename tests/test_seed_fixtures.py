@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from experiences.models import Place, PlaceAlias, Practice, Recommendation, Section, SourceDocument, Theme
 from experiences.seeding import seed
+from tests.paths import RAW_SEED
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +184,10 @@ def test_running_seed_again_changes_nothing():
         for model in (Practice, Recommendation, SourceDocument)
     }
     assert before == after
+
+
+def test_the_repository_copy_of_the_raw_seed_is_the_shared_one():
+    shared = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / RAW_SEED.name
+    if not shared.exists():
+        pytest.skip("shared/ is not beside this clone")
+    assert RAW_SEED.read_bytes() == shared.read_bytes()

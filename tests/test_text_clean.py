@@ -16,10 +16,11 @@ from experiences.text.clean import (
     remove_trailing_page_numbers,
 )
 from experiences.text.split import split_articles
+from tests.paths import RAW_SEED
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = Path(__file__).resolve().parent / "samples"
-SEED = ROOT.parent / "shared" / "seeds" / "000_20c651d4bffc88d9.txt"
+SEED = RAW_SEED
 
 
 def test_lines_broken_mid_sentence_are_joined_and_paragraphs_kept():

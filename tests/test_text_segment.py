@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from experiences.text.segment import Segmenter, Words
+from tests.paths import RAW_SEED
 
-SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_20c651d4bffc88d9.txt"
+SEED = RAW_SEED
 USER_WORDS = [("中关村自主创新示范区", 200_000, "ns"), ("孝感市", 200_000, "ns"), ("530计划", None, None)]
 
 
