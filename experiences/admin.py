@@ -8,11 +8,18 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import search
 from .models import Place, PlaceAlias, Practice, Recommendation, Section, SourceDocument, Status, Theme
 
 
 def _set_status(modeladmin, request, queryset, status: str) -> None:
+    ids = list(queryset.values_list("pk", flat=True))
     updated = queryset.update(status=status)
+    # update() sends no signals: bring the search index in step here.
+    if queryset.model is SourceDocument:
+        search.index_documents(ids)
+    else:
+        search.index(**{{Practice: "practices", Recommendation: "recommendations"}[queryset.model]: ids})
     modeladmin.message_user(
         request,
         ngettext("已更新 %(n)d 条。", "已更新 %(n)d 条。", updated) % {"n": updated},

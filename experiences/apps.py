@@ -6,3 +6,6 @@ class ExperiencesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "experiences"
     verbose_name = _("经验借鉴")
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the search index handlers)

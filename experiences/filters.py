@@ -9,8 +9,9 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
-from .models import Place, Practice, Recommendation, SourceDocument, Theme
+from .models import Place, Practice, Recommendation, SearchEntry, SourceDocument, Theme
 from .places import resolve_place
+from .text.query import tidy
 
 
 def within_place(queryset: QuerySet, *, place: Place, through) -> QuerySet:
@@ -121,3 +122,45 @@ class RecommendationFilterSet(LessonFilterSet):
     class Meta:
         model = Recommendation
         fields = ["q", "place", "theme", "tag", "document"]
+
+
+class QueryField(forms.CharField):
+    """A search box accepts anything: control characters (NUL included) are dropped, length is capped."""
+
+    default_validators = []
+
+    def __init__(self, *args, **kwargs):
+        kwargs.pop("max_length", None)
+        super().__init__(*args, **kwargs)
+        self.validators = []
+
+    def to_python(self, value):
+        return tidy(super().to_python(value) or "")
+
+
+class QueryFilter(django_filters.CharFilter):
+    field_class = QueryField
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """The search page's filters: the lists' place, theme and document filters, plus the result type.
+
+    Validation and the place lookup are shared with the lists; the matching
+    itself is done by the full-text engine (experiences.search), not by ``qs``.
+    """
+
+    q = QueryFilter(label=_("关键词"), method="keep")
+    type = django_filters.ChoiceFilter(
+        label=_("类型"), choices=SearchEntry.Kind.choices, method="keep", empty_label=_("全部类型")
+    )
+    place = PlaceFilter(label=_("地区"), method="keep")
+    theme = LessonFilterSet.base_filters["theme"]
+    document = LessonFilterSet.base_filters["document"]
+    drafts = django_filters.BooleanFilter(label=_("包括草稿"), method="keep", widget=forms.CheckboxInput)
+
+    class Meta:
+        model = SearchEntry
+        fields = ["q", "type", "place", "theme", "document", "drafts"]
+
+    def keep(self, queryset, name, value):
+        return queryset

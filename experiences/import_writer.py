@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from taggit.models import Tag, TaggedItem
 
+from . import search
 from .models import ImportBatch, Place, PlaceMention, Practice, Recommendation, Section, SourceDocument, Status, Theme
 
 if TYPE_CHECKING:
@@ -25,12 +26,13 @@ if TYPE_CHECKING:
 def write_plan(plan: ImportPlan, *, batch: ImportBatch | None = None) -> ImportResult:
     from .importing import ImportResult
 
-    with transaction.atomic():
+    with transaction.atomic(), search.suspended():
         writer = _Writer(plan, batch=batch)
         documents = writer.documents()
         sections = writer.sections(documents)
         practices, recommendations = writer.lessons(documents, sections)
         writer.flush()
+        search.index_documents([d.pk for d in documents])
     return ImportResult(
         documents=documents,
         sections=sum(len(s) for s in sections),

@@ -493,3 +493,37 @@ __all__ = [
     "Status",
     "Theme",
 ]
+
+
+class SearchEntry(models.Model):
+    """One searchable item: a practice, a recommendation or a document section.
+
+    The text columns hold the item's words as segmented by jieba (search mode)
+    plus the tokens of its places and themes; the full-text index itself is
+    engine specific and lives beside this table (an FTS5 table on SQLite, a
+    generated tsvector column on PostgreSQL; see migration 0002). Kept in step
+    by ``experiences.search``.
+    """
+
+    class Kind(models.TextChoices):
+        PRACTICE = "practice", _("经验做法")
+        RECOMMENDATION = "recommendation", _("启示建议")
+        SECTION = "section", _("文献章节")
+
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField(_("对象编号"))
+    document = models.ForeignKey(SourceDocument, verbose_name=_("来源文献"), on_delete=models.CASCADE, related_name="+")
+    published = models.BooleanField(_("读者可见"), default=False)
+    title = models.TextField(_("标题分词"), blank=True)
+    body = models.TextField(_("正文分词"), blank=True)
+    tags = models.TextField(_("地区与主题标记"), blank=True)
+    chars = models.TextField(_("单字"), blank=True)
+
+    class Meta:
+        verbose_name = _("检索条目")
+        verbose_name_plural = _("检索条目")
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="searchentry_unique_object")]
+        indexes = [models.Index(fields=["published", "kind"]), models.Index(fields=["document", "published"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.object_id}"

@@ -16,7 +16,8 @@ import yaml
 from django.conf import settings
 from django.db import models, transaction
 
-from .models import Place, PlaceAlias, Practice, Recommendation, Section, SourceDocument, Status, Theme
+from . import search
+from .models import Place, PlaceAlias, Practice, Recommendation, SearchEntry, Section, SourceDocument, Status, Theme
 from .text.fingerprint import Sketch, content_hash, shingles, similarity
 from .text.outline import OutlineNode, assign_ends, body_end
 
@@ -271,10 +272,12 @@ def link_document_places(*, report: SeedReport) -> None:
 def seed(*, fixtures: Path = FIXTURES) -> SeedReport:
     """Load everything missing, in one transaction."""
     report = SeedReport()
-    with transaction.atomic():
+    with transaction.atomic(), search.suspended():
         load_places(path=fixtures / "places.csv", report=report)
         load_aliases(path=fixtures / "place_aliases.csv", report=report)
         load_themes(path=fixtures / "themes.yaml", report=report)
         load_corpus(path=fixtures / "seed" / "corpus.yaml", report=report)
         link_document_places(report=report)
+        unindexed = SourceDocument.objects.exclude(pk__in=SearchEntry.objects.values("document_id"))
+        search.index_documents(unindexed.values_list("pk", flat=True))
     return report

@@ -10,9 +10,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
-from . import browsing, reading
-from .filters import PracticeFilterSet, RecommendationFilterSet, within_place, within_theme
-from .models import Place, Practice, Recommendation, SourceDocument, Theme
+from . import browsing, reading, search, search_results
+from .filters import PracticeFilterSet, RecommendationFilterSet, SearchFilterSet, within_place, within_theme
+from .models import Place, Practice, Recommendation, SearchEntry, SourceDocument, Theme
 
 
 class Visible:
@@ -209,6 +209,62 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "places": document.places.all(),
     }
     return render(request, "experiences/document_detail.html", context)
+
+
+def search_page(request: HttpRequest) -> HttpResponse:
+    visible = Visible(request)
+    filterset = SearchFilterSet(request.GET or None, queryset=SearchEntry.objects.none(), request=request)
+    context = {"filter": filterset, "results": None, "page_obj": None}
+    if filterset.is_bound and not filterset.is_valid():
+        return render(request, "experiences/search.html", context, status=400)
+    data = filterset.form.cleaned_data if filterset.is_bound else {}
+    query = search.understand(data.get("q") or "")
+    filters = search.Filters(
+        kind=data.get("type") or None,
+        document=data["document"].pk if data.get("document") else None,
+        place=data.get("place"),
+        theme=data.get("theme"),
+        include_drafts=bool(data.get("drafts")) and visible.staff,
+    )
+    paginator = Paginator(SearchHits(query, filters), settings.KBASE_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    context |= {
+        "query": query,
+        "page_obj": page,
+        "results": search_results.hydrate(
+            list(page.object_list), query=query, published_only=not filters.include_drafts
+        ),
+        "facets": page.paginator.object_list.facets,
+        "querystring": query_string.urlencode(),
+    }
+    return render(request, "experiences/search.html", context)
+
+
+class SearchHits:
+    """A lazily evaluated hit list the Paginator can count and slice: one search per page."""
+
+    def __init__(self, query, filters):
+        self.query, self.filters = query, filters
+        self.facets: dict = {}
+        self._total: int | None = None
+
+    def count(self) -> int:
+        if self._total is None:
+            results = search.search(self.query, filters=self.filters, offset=0, limit=0)
+            self._total, self.facets = results.total, results.facets
+        return self._total
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item):
+        start, stop = (item.start or 0, item.stop) if isinstance(item, slice) else (item, item + 1)
+        results = search.search(
+            self.query, filters=self.filters, offset=start, limit=max(stop - start, 0), totals=False
+        )
+        return results.hits if isinstance(item, slice) else results.hits[0]
 
 
 @never_cache

@@ -1,0 +1,281 @@
+"""Full-text search over practices, recommendations and document sections.
+
+Indexing: each item becomes a SearchEntry whose columns hold its words as
+segmented by jieba in search mode (so 中关村自主创新示范区 is found by 中关村
+and by 示范区), place tokens (``p420100`` for 武汉 and ``p420000`` for 湖北, so
+a place query finds what is linked to the places under it), theme tokens and
+its distinct characters (for one-character queries). Querying: the reader's
+text is parsed into quoted literals (experiences.text.query) and matched by
+SQLite FTS5 or a PostgreSQL tsvector; the backend follows the database vendor.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+
+from django.db import connection, transaction
+
+from . import segmentation
+from .models import Place, PlaceAlias, Practice, Recommendation, SearchEntry, Section, SourceDocument, Status, Theme
+from .text.query import Query, Term, index_words, parse_query, unique_characters
+
+BATCH = 500
+_suspended = threading.local()
+
+
+def indexing_enabled() -> bool:
+    return not getattr(_suspended, "depth", 0)
+
+
+@contextmanager
+def suspended():
+    """Turn off per-save indexing for a bulk operation, which then indexes in bulk itself."""
+    _suspended.depth = getattr(_suspended, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _suspended.depth -= 1
+
+
+# --- the index ---------------------------------------------------------------------
+
+
+def _words(text: str) -> str:
+    return index_words(segmentation.segmenter().cut(to_simplified(text), search=True))
+
+
+@cache
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s.json")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters to simplified (OpenCC), so 產學研 finds 产学研."""
+    return _converter().convert(text) if text else text
+
+
+def place_tokens(places: Iterable[Place]) -> list[str]:
+    """A place and every place above it: 海淀区 is also in 北京市."""
+    tokens = set()
+    for place in places:
+        code = place.adcode
+        tokens.add(f"p{code}")
+        if place.level != Place.Level.PROVINCE:
+            tokens.add(f"p{code[:2]}0000")
+        if place.level == Place.Level.COUNTY:
+            tokens.add(f"p{code[:4]}00")
+    return sorted(tokens)
+
+
+def theme_tokens(themes: Iterable[Theme]) -> list[str]:
+    return sorted({f"t{t.pk}" for t in themes} | {f"t{t.parent_id}" for t in themes if t.parent_id})
+
+
+def _entry(kind: str, obj, *, title: str, body: str, tags: list[str], published: bool) -> SearchEntry:
+    return SearchEntry(
+        kind=kind,
+        object_id=obj.pk,
+        document_id=obj.document_id,
+        published=published,
+        title=_words(title),
+        body=_words(body),
+        tags=" ".join(tags),
+        chars=unique_characters(to_simplified(f"{title} {body}")),
+    )
+
+
+def _lesson_entries(model, ids: Iterable[int]) -> list[SearchEntry]:
+    entries = []
+    queryset = (
+        model.objects.filter(pk__in=list(ids)).select_related("document").prefetch_related("places", "themes", "tags")
+    )
+    for lesson in queryset:
+        tags = place_tokens(lesson.places.all()) + theme_tokens(lesson.themes.all())
+        keywords = " ".join(t.name for t in lesson.tags.all())
+        if model is Practice:
+            body = "\n".join([lesson.summary, lesson.body, lesson.excerpt, keywords])
+            kind = SearchEntry.Kind.PRACTICE
+        else:
+            body = "\n".join([lesson.body, lesson.excerpt, lesson.audience, keywords])
+            kind = SearchEntry.Kind.RECOMMENDATION
+        published = lesson.status == Status.PUBLISHED and lesson.document.status == Status.PUBLISHED
+        entries.append(_entry(kind, lesson, title=lesson.title, body=body, tags=tags, published=published))
+    return entries
+
+
+def section_text(section: Section, *, children: list[Section]) -> str:
+    """A section's own words: up to its first sub-section, which is indexed on its own."""
+    end = min([c.start for c in children if c.start > section.start] or [section.end])
+    return section.document.text[section.start : max(end, section.start)]
+
+
+def _section_entries(ids: Iterable[int]) -> list[SearchEntry]:
+    # Sections carry no place tokens: a document names many places, and a
+    # place query should bring up the lessons linked to the place, not every
+    # section of every document that mentions it somewhere.
+    sections = list(Section.objects.filter(pk__in=list(ids)).select_related("document"))
+    children: dict[int, list[Section]] = {}
+    for child in Section.objects.filter(parent_id__in=[s.pk for s in sections]).only("pk", "parent_id", "start"):
+        children.setdefault(child.parent_id, []).append(child)
+    return [
+        _entry(
+            SearchEntry.Kind.SECTION,
+            s,
+            title=f"{s.label}{s.heading}",
+            body=section_text(s, children=children.get(s.pk, [])),
+            tags=[],
+            published=s.document.status == Status.PUBLISHED,
+        )
+        for s in sections
+    ]
+
+
+def index(*, practices: Iterable[int] = (), recommendations: Iterable[int] = (), sections: Iterable[int] = ()) -> int:
+    """(Re)index these items; items that no longer exist are dropped from the index."""
+    count = 0
+    for kind, ids, build in (
+        (SearchEntry.Kind.PRACTICE, list(practices), lambda ids: _lesson_entries(Practice, ids)),
+        (SearchEntry.Kind.RECOMMENDATION, list(recommendations), lambda ids: _lesson_entries(Recommendation, ids)),
+        (SearchEntry.Kind.SECTION, list(sections), _section_entries),
+    ):
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            entries = build(chunk)
+            with transaction.atomic():
+                SearchEntry.objects.filter(kind=kind, object_id__in=chunk).delete()
+                SearchEntry.objects.bulk_create(entries, batch_size=BATCH)
+            count += len(entries)
+    return count
+
+
+def index_documents(documents: Iterable[int]) -> int:
+    """Everything that belongs to these documents: their sections and lessons."""
+    ids = list(documents)
+    return index(
+        practices=Practice.objects.filter(document_id__in=ids).values_list("pk", flat=True),
+        recommendations=Recommendation.objects.filter(document_id__in=ids).values_list("pk", flat=True),
+        sections=Section.objects.filter(document_id__in=ids).values_list("pk", flat=True),
+    )
+
+
+def remove(kind: str, ids: Iterable[int]) -> None:
+    SearchEntry.objects.filter(kind=kind, object_id__in=list(ids)).delete()
+
+
+def rebuild() -> int:
+    """Drop and rebuild the whole index (``manage.py rebuild_search_index``)."""
+    SearchEntry.objects.all().delete()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO experiences_searchentry_fts(experiences_searchentry_fts) VALUES ('rebuild')")
+    return index_documents(SourceDocument.objects.values_list("pk", flat=True))
+
+
+# --- queries -----------------------------------------------------------------------
+
+
+def place_codes_for(text: str) -> tuple[str, ...]:
+    """The adcode(s) a query word names: a full name, a unique short name or an alias."""
+    gazetteer = segmentation.gazetteer()
+    entries = gazetteer.surfaces.get(text)
+    if not entries:
+        return ()
+    aliases = [e for e in entries if e.kind == "alias"]
+    chosen = aliases or [e for e in entries if e.kind == "name"] or entries
+    best = min(chosen, key=lambda e: ({"province": 0, "prefecture": 1, "county": 2}[e.level], e.adcode))
+    return (best.adcode,)
+
+
+def understand(raw: str) -> Query:
+    return parse_query(
+        raw,
+        cut=lambda text: segmentation.segmenter().cut(text),
+        to_simplified=to_simplified,
+        place_codes=place_codes_for,
+    )
+
+
+@dataclass
+class Filters:
+    kind: str | None = None
+    document: int | None = None
+    place: Place | None = None
+    theme: Theme | None = None
+    include_drafts: bool = False
+
+
+@dataclass
+class Hit:
+    entry_id: int
+    kind: str
+    object_id: int
+    document_id: int
+    score: float
+
+
+@dataclass
+class Facet:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass
+class Results:
+    query: Query
+    total: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, list[Facet]] = field(default_factory=dict)
+
+
+def _filter_terms(filters: Filters) -> list[Term]:
+    """Place and theme filters are index tokens too: one full-text query does all the matching."""
+    terms = []
+    if filters.place is not None:
+        terms.append(Term((f"p{filters.place.adcode}",)))
+    if filters.theme is not None:
+        terms.append(Term((f"t{filters.theme.pk}",)))
+    return terms
+
+
+def search(query: Query, *, filters: Filters, offset: int = 0, limit: int = 20, totals: bool = True) -> Results:
+    """Ranked hits ``offset:offset+limit``; with ``totals``, also the match count and facet counts."""
+    results = Results(query=query)
+    if query.empty:
+        return results
+    from .search_backends import backend
+
+    engine = backend()
+    match = engine.match_expression([*query.terms, *_filter_terms(filters)])
+    where, params = engine.where(filters)
+    if totals:
+        results.total = engine.count(match, where, params)
+        if results.total:
+            results.facets = engine.facets(match, where, params)
+    if limit > 0:
+        results.hits = engine.page(match, where, params, offset=offset, limit=limit)
+    return results
+
+
+def suggestion_words(raw: str) -> list[str]:
+    return [w for term in understand(raw).terms for w in term.words]
+
+
+def aliases_of(places: Iterable[Place]) -> dict[int, list[str]]:
+    result: dict[int, list[str]] = {}
+    for alias in PlaceAlias.objects.filter(place__in=list(places)):
+        result.setdefault(alias.place_id, []).append(alias.name)
+    return result
+
+
+def search_backends_for_tests():
+    """The engine of the current database (for tests of the query expressions)."""
+    from .search_backends import backend
+
+    return backend()

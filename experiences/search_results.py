@@ -1,0 +1,61 @@
+"""Turning search hits into what the results page shows: objects, snippets and facet links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from . import browsing
+from .models import Practice, Recommendation, SearchEntry, Section
+from .search import Hit, Query
+from .text.passages import Fragment
+from .text.snippets import snippet
+
+
+@dataclass
+class Result:
+    kind: str
+    kind_label: str
+    title: str
+    url: str
+    snippet: list[Fragment]
+    obj: object
+    document_title: str
+
+
+def hydrate(hits: list[Hit], *, query: Query, published_only: bool) -> list[Result]:
+    """The objects behind a page of hits, in rank order, each with a marked snippet."""
+    ids: dict[str, list[int]] = {}
+    for hit in hits:
+        ids.setdefault(hit.kind, []).append(hit.object_id)
+    objects = {}
+    practices = browsing.practices_for_listing(Practice.objects.filter(pk__in=ids.get("practice", [])))
+    objects.update({("practice", p.pk): p for p in practices})
+    recommendations = browsing.recommendations_for_listing(
+        Recommendation.objects.filter(pk__in=ids.get("recommendation", [])), published_only=published_only
+    )
+    objects.update({("recommendation", r.pk): r for r in recommendations})
+    sections = Section.objects.filter(pk__in=ids.get("section", [])).select_related("document")
+    objects.update({("section", s.pk): s for s in sections})
+    words = query.highlights
+    labels = dict(SearchEntry.Kind.choices)
+    results = []
+    for hit in hits:
+        obj = objects.get((hit.kind, hit.object_id))
+        if obj is None:
+            continue  # deleted since it was indexed
+        results.append(_result(hit.kind, str(labels[hit.kind]), obj, words))
+    return results
+
+
+def _result(kind: str, label: str, obj, words: list[str]) -> Result:
+    if kind == "practice":
+        text = " ".join(filter(None, [obj.summary, obj.body, obj.excerpt]))
+        return Result(kind, label, obj.title, obj.get_absolute_url(), snippet(text, words), obj, obj.document.title)
+    if kind == "recommendation":
+        text = " ".join(filter(None, [obj.body, obj.excerpt]))
+        title = f"{obj.label}{obj.title}"
+        return Result(kind, label, title, obj.get_absolute_url(), snippet(text, words), obj, obj.document.title)
+    title = f"{obj.label}{obj.heading}" or _("正文")
+    return Result(kind, label, title, obj.get_absolute_url(), snippet(obj.text, words), obj, obj.document.title)

@@ -1,0 +1,243 @@
+"""Chinese full-text search: the expected seed results, any input at all, escaping, facets, index sync."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from experiences import search
+from experiences.models import Practice, Recommendation, SearchEntry, SourceDocument, Status
+from experiences.text.query import parse_query
+
+pytestmark = pytest.mark.django_db
+
+
+def results(client, q: str, **params) -> list[str]:
+    response = client.get("/search/", {"q": q, **params})
+    assert response.status_code == 200
+    html = response.content.decode()
+    return [
+        re.sub(r"<[^>]+>", "", t) for t in re.findall(r'<li class="card result">.*?<h3><a [^>]*>(.*?)</a>', html, re.S)
+    ]
+
+
+def practices_found(client, q: str) -> list[str]:
+    return [t for t in results(client, q, type="practice")]
+
+
+def test_chanxueyan_finds_beijing_and_nanjing_and_the_recommendation_near_the_top(client):
+    titles = results(client, "产学研")
+    top = titles[:6]
+    assert any(t.startswith("1.以健全产学研合作机制为基点") for t in top)
+    practices = practices_found(client, "产学研")
+    assert any(t.startswith("中关村") for t in practices[:4])
+    assert any(t.startswith("南京") or t.startswith("北京、南京") for t in practices[:4])
+
+
+def test_talent_finds_wuxi_and_the_talent_recommendations(client):
+    titles = results(client, "人才")
+    assert any(t.startswith("无锡") for t in titles[:5])
+    assert any("高层次人才引进和培养" in t for t in titles[:5])
+    assert any("人才评价制度" in t for t in titles)
+
+
+def test_supervision_finds_wuhan_and_xiaogan(client):
+    practices = practices_found(client, "督查")
+    assert any(t.startswith("孝感") for t in practices)
+    assert any(t.startswith("武汉") for t in results(client, "督办", type="practice"))
+    assert any("秘书督查工作主动超前" in t for t in results(client, "督查"))
+
+
+def test_reception_finds_xiaogan_and_ezhou(client):
+    practices = practices_found(client, "接待")
+    assert {t.split(":")[0] for t in practices} >= {"孝感", "鄂州"}
+
+
+def test_training_car_finds_the_driving_school(client):
+    practices = practices_found(client, "教练车")
+    assert practices
+    assert all(t.startswith("朔州某驾校") for t in practices)
+
+
+def test_baoji_finds_the_shaanxi_books_recommendations(client):
+    titles = results(client, "宝鸡", type="recommendation")
+    assert titles[0] == "加快发展宝鸡、汉中、渭南、榆林、延安、商州、安康等区域中心城市"
+
+
+def test_traditional_characters_find_simplified_text(client):
+    assert results(client, "創新")
+    assert results(client, "產學研")[:3] == results(client, "产学研")[:3]
+
+
+@pytest.mark.parametrize("q", ["人才", "督查", "创新", "人"])
+def test_one_and_two_character_queries_work(client, q):
+    assert results(client, q)
+
+
+def test_several_words_mean_and(client):
+    both = practices_found(client, "人才 无锡")
+    assert both
+    assert all(t.startswith("无锡") for t in both)
+    assert len(both) < len(practices_found(client, "人才"))
+
+
+def test_quotes_mean_a_phrase(client):
+    assert any("催办通知" in t for t in results(client, '"催办通知"'))
+    assert results(client, "“催办 督查”") == []  # not adjacent in any text
+
+
+def test_a_place_query_finds_lessons_linked_to_the_place_and_below_it(client):
+    hubei = practices_found(client, "湖北")  # the word 湖北 appears in no practice
+    assert {t.split(":")[0] for t in hubei} == {"武汉", "孝感", "鄂州"}
+    assert practices_found(client, "中关村") == ["中关村:与高校共建40多个产学研联盟"]
+    assert practices_found(client, "张江")[0] == "上海张江:部市共建国家上海生物医药科技产业基地"
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        'NEAR(创新 人才) OR "',
+        "产学研 AND NOT 人才 *",
+        "'; DROP TABLE experiences_practice; --",
+        "title:创新 ^ {} [] ()",
+        "a & b | !c <-> d:*",
+        "😀🎉",
+        "\x00\x07\x1b[31m创新",
+        "创新" * 5000,
+        '""',
+        "   ",
+        "\\",
+    ],
+)
+def test_any_input_gives_results_or_nothing_found_never_an_error(client, q):
+    response = client.get("/search/", {"q": q})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "找到" in html or "没有找到" in html or "请输入" in html
+    assert Practice.objects.exists()  # nothing dropped
+
+
+def test_results_are_paginated_and_counted(client):
+    response = client.get("/search/", {"q": "创新"})
+    html = response.content.decode()
+    total = int(re.search(r"找到 (\d+) 条", html).group(1))
+    assert total > 20
+    assert len(results(client, "创新")) == 20
+    assert len(results(client, "创新", page=2)) == min(20, total - 20)
+
+
+def test_snippets_mark_the_words_and_escape_everything_else(client):
+    doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
+    Practice.objects.create(
+        title="<script>alert(1)</script>示范做法",
+        body="正文里有<b>标签</b>和创新驱动的做法。",
+        document=doc,
+        status=Status.PUBLISHED,
+    )
+    html = client.get("/search/", {"q": "创新驱动 <script>"}).content.decode()
+    assert "<script>alert" not in html
+    assert "<b>标签" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;示范做法" in html
+    assert "<mark>创新驱动</mark>" in html or "<mark>创新</mark>" in html
+
+
+def test_facets_count_types_places_themes_and_documents(client):
+    html = client.get("/search/", {"q": "创新"}).content.decode()
+    facets = re.search(r'<nav class="facets".*?</nav>', html, re.S).group(0)
+    for label in ["经验做法", "启示建议", "文献章节"]:
+        assert label in facets
+    assert "浙江省" in facets  # the recommendations for 杭州
+    assert "创新体系" in facets
+    assert "兄弟城市高新区创新发展的经验借鉴研究" in facets
+    counts = [int(n) for n in re.findall(r'<span class="count">(\d+)</span>', facets)]
+    assert all(n > 0 for n in counts)
+
+
+def test_facet_filters_narrow_the_results(client):
+    everything = results(client, "创新")
+    only_practices = results(client, "创新", type="practice")
+    assert only_practices
+    assert set(only_practices) < set(everything) or len(only_practices) < len(everything)
+    hubei = results(client, "创新", place="湖北")
+    assert hubei
+    assert all(not t.startswith("深圳") for t in hubei)
+    themed = results(client, "创新", theme="talent", type="practice")
+    assert themed
+    assert all("无锡" in t or "人才" in t for t in themed)
+
+
+def test_bad_facet_values_give_a_form_error(client):
+    assert client.get("/search/", {"q": "创新", "place": "火星"}).status_code == 400
+    assert client.get("/search/", {"q": "创新", "type": "bogus"}).status_code == 400
+
+
+def test_readers_never_see_drafts_and_staff_may_include_them(staff_client):
+    client = Client()  # an anonymous reader beside the logged-in curator
+    doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
+    draft = Practice.objects.create(title="草稿:独一无二的萤火虫做法", document=doc, status=Status.DRAFT)
+    assert results(client, "萤火虫") == []
+    assert results(client, "萤火虫", drafts="on") == []  # readers cannot ask for drafts
+    assert results(staff_client, "萤火虫", drafts="on") == [draft.title]
+    assert results(staff_client, "萤火虫") == []
+
+
+def test_the_index_follows_creates_updates_deletes_and_bulk_actions(client, admin_client):
+    doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
+    practice = Practice.objects.create(title="萤火虫计划", document=doc, status=Status.PUBLISHED)
+    assert results(client, "萤火虫") == ["萤火虫计划"]
+    practice.title = "蜻蜓计划"
+    practice.save()
+    assert results(client, "萤火虫") == []
+    assert results(client, "蜻蜓") == ["蜻蜓计划"]
+    admin_client.post("/admin/experiences/practice/", {"action": "unpublish", "_selected_action": [practice.pk]})
+    assert results(client, "蜻蜓") == []
+    admin_client.post("/admin/experiences/practice/", {"action": "publish", "_selected_action": [practice.pk]})
+    assert results(client, "蜻蜓") == ["蜻蜓计划"]
+    doc.status = Status.DRAFT
+    doc.save()  # unpublishing a document hides its lessons and sections
+    assert results(client, "蜻蜓") == []
+    doc.status = Status.PUBLISHED
+    doc.save()
+    practice.delete()
+    assert results(client, "蜻蜓") == []
+    assert not SearchEntry.objects.filter(kind="practice", object_id=practice.pk).exists()
+
+
+def test_linking_a_place_reindexes_the_lesson(client):
+    practice = Practice.objects.get(seed_key="wuxi-530-plan")
+    assert "无锡" not in " ".join(practices_found(client, "湖北"))
+    from experiences.models import Place
+
+    practice.places.add(Place.objects.get(adcode="420100"))
+    assert any(t.startswith("无锡") for t in practices_found(client, "湖北"))
+
+
+def test_rebuild_search_index_rebuilds_everything(client, capsys):
+    SearchEntry.objects.all().delete()
+    assert results(client, "产学研") == []
+    call_command("rebuild_search_index")
+    assert "Indexed" in capsys.readouterr().out
+    assert results(client, "产学研")
+    expected = Practice.objects.count() + Recommendation.objects.count()
+    assert SearchEntry.objects.exclude(kind="section").count() == expected
+
+
+def test_imported_documents_are_indexed_as_drafts(staff_client):
+    from experiences.importing import import_file
+    from tests.paths import SAMPLES
+
+    import_file(name="report.txt", data=(SAMPLES / "unseen_report.txt").read_bytes())
+    assert results(staff_client, "营商环境", drafts="on")
+    assert results(staff_client, "营商环境") == []
+
+
+def test_query_parsing_quotes_every_word_as_a_literal():
+    query = parse_query('"a b" c OR d', cut=lambda text: text.split())
+    assert [t.words for t in query.terms] == [("a", "b"), ("c",), ("or",), ("d",)]
+    assert query.terms[0].phrase
+    engine = search.search_backends_for_tests()
+    expression = engine.match_expression(query.terms)
+    assert "OR" not in expression.replace(" OR ", "") or '"or"' in expression or "'or'" in expression
