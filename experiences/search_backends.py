@@ -12,6 +12,8 @@ from django.db import connection
 from .models import Place, SearchEntry, SourceDocument, Theme
 from .text.query import Term
 
+# Lessons rank 1.5 times higher than document sections matching as well.
+LESSON_BOOST = "(CASE WHEN e.kind = 'section' THEN 1.0 ELSE 1.5 END)"
 LEVEL_PREFIX = {Place.Level.PROVINCE: 2, Place.Level.PREFECTURE: 4, Place.Level.COUNTY: 6}
 
 
@@ -152,7 +154,9 @@ class SQLiteEngine(Engine):
         return "(" + " AND ".join(parts) + ")" if len(parts) > 1 else parts[0]
 
     def order_sql(self):
-        return "rank", 0
+        # bm25 is negative, lower is better: practices and recommendations, the
+        # curated lessons, come before the document sections that support them.
+        return f"rank * {LESSON_BOOST}", 0
 
     @staticmethod
     def prefix_sql(length: int) -> str:
@@ -177,7 +181,7 @@ class PostgresEngine(Engine):
         return "(" + " & ".join(parts) + ")" if len(parts) > 1 else parts[0]
 
     def order_sql(self):
-        return "ts_rank(e.vector, to_tsquery('simple', %s))", 1
+        return f"ts_rank(e.vector, to_tsquery('simple', %s)) * {LESSON_BOOST}", 1
 
     @staticmethod
     def prefix_sql(length: int) -> str:
