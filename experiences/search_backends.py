@@ -137,8 +137,13 @@ class Engine:
 
 
 class SQLiteEngine(Engine):
-    from_sql = "experiences_searchentry_fts JOIN experiences_searchentry e ON e.id = experiences_searchentry_fts.rowid"
-    match_sql = "experiences_searchentry_fts MATCH %s"
+    # The full-text match runs first, once; CROSS JOIN keeps SQLite's planner
+    # from looping over the entries and re-running the match for each of them.
+    from_sql = (
+        "(SELECT rowid AS id, rank FROM experiences_searchentry_fts WHERE experiences_searchentry_fts MATCH %s) f "
+        "CROSS JOIN experiences_searchentry e ON e.id = f.id"
+    )
+    match_sql = "1 = 1"
     direction = "ASC"  # bm25: lower is better
 
     def literal(self, word: str) -> str:
@@ -156,7 +161,7 @@ class SQLiteEngine(Engine):
     def order_sql(self):
         # bm25 is negative, lower is better: practices and recommendations, the
         # curated lessons, come before the document sections that support them.
-        return f"rank * {LESSON_BOOST}", 0
+        return f"f.rank * {LESSON_BOOST}", 0
 
     @staticmethod
     def prefix_sql(length: int) -> str:

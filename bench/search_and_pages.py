@@ -1,0 +1,221 @@
+"""Search and page benchmark on a synthetic base of 100,000 practices.
+
+    .venv/bin/python bench/search_and_pages.py [--practices 100000] [--repeat 30] [--database-url URL]
+
+Builds, in a fresh database (a SQLite file by default, or a new PostgreSQL
+database next to the one in --database-url), a base of N practices made by
+recombining the seed corpus's sentences across real places and themes, with
+their documents, recommendations, tags and search index. Then it measures the
+server time (Django test client: URL routing, views, queries, templates) of
+/search/ for a fixed query set (one-, two- and four-character, multi-word,
+rare, common, a place), of list pages and of a practice's page, and prints
+p50 and p95 per URL, next to a naive ``icontains`` scan answering the same
+search (count + first page) as a ratio. Targets (DESIGN.md §6): search p95
+< 100 ms, pages p95 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = ["人", "人才", "督查", "技术转移", "人才 无锡", "产学研 高校 企业", "萤火虫", "创新", "湖北", "中关村"]
+
+
+def setup_database(url: str, folder: Path) -> str:
+    if not url or url.startswith("sqlite"):
+        return f"sqlite:///{folder / 'bench.sqlite3'}"
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    name = f"{name or 'kbase'}_search_bench"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"{base}/{name}"
+
+
+def build(n: int, *, seed: int = 7) -> None:
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+    from taggit.models import Tag, TaggedItem
+
+    from experiences import search
+    from experiences.import_writer import insert_rows
+    from experiences.models import Place, Practice, Recommendation, SourceDocument, Status, Theme
+    from experiences.seeding import seed as load_seed
+    from experiences.text.fingerprint import content_hash
+
+    call_command("migrate", verbosity=0)
+    load_seed()
+    rng = random.Random(seed)
+    pool = []
+    for path in sorted((ROOT / "fixtures" / "seed" / "documents").glob("*.txt")):
+        pool += [s for s in re.findall(r"[^。]+。", path.read_text(encoding="utf-8")) if 10 <= len(s) <= 200]
+    places = list(Place.objects.exclude(level=Place.Level.PROVINCE).values_list("pk", "name"))
+    themes = list(Theme.objects.filter(parent__isnull=False).values_list("pk", flat=True))
+    tags = [Tag.objects.get_or_create(name=f"关键词{i}", defaults={"slug": f"bench-tag-{i}"})[0].pk for i in range(300)]
+    per_document = 100
+    started = time.perf_counter()
+    with search.suspended():
+        documents = [
+            SourceDocument(
+                title=f"{rng.choice(places)[1]}经验材料第{i}号",
+                kind="experience_material",
+                text="".join(rng.sample(pool, 20)),
+                status=Status.PUBLISHED,
+            )
+            for i in range(n // per_document)
+        ]
+        for document in documents:
+            document.content_hash = content_hash(document.text)
+        SourceDocument.objects.bulk_create(documents, batch_size=500)
+        practices = []
+        for document in documents:
+            sentences = re.findall(r"[^。]+。", document.text)
+            for _ in range(per_document):
+                place = rng.choice(places)
+                body = "".join(rng.sample(pool, 3))
+                practices.append(
+                    Practice(
+                        title=f"{place[1]}:{rng.choice(pool)[:18].rstrip(',。')}",
+                        summary=rng.choice(pool),
+                        body=body,
+                        excerpt=rng.choice(sentences).rstrip("。"),
+                        document=document,
+                        status=Status.PUBLISHED,
+                    )
+                )
+        Practice.objects.bulk_create(practices, batch_size=2000)
+        recommendations = [
+            Recommendation(
+                title=rng.choice(pool)[:30], body="".join(rng.sample(pool, 2)), document=d, status=Status.PUBLISHED
+            )
+            for d in documents
+            for _ in range(10)
+        ]
+        Recommendation.objects.bulk_create(recommendations, batch_size=2000)
+        links = {"place": set(), "theme": set()}
+        for practice in practices:
+            links["place"].add((practice.pk, rng.choice(places)[0]))
+            links["theme"].update((practice.pk, t) for t in rng.sample(themes, 2))
+        insert_rows(Practice.places.through, ["practice", "place"], sorted(links["place"]))
+        insert_rows(Practice.themes.through, ["practice", "theme"], sorted(links["theme"]))
+        content_type = ContentType.objects.get_for_model(Practice).pk
+        tagged = {(content_type, p.pk, t) for p in practices for t in rng.sample(tags, 2)}
+        insert_rows(TaggedItem, ["content_type", "object_id", "tag"], sorted(tagged))
+        recommendation_places = {(r.pk, rng.choice(places)[0]) for r in recommendations}
+        insert_rows(Recommendation.places.through, ["recommendation", "place"], sorted(recommendation_places))
+    print(f"  wrote {len(practices)} practices, {len(recommendations)} recommendations "
+          f"in {time.perf_counter() - started:.0f} s")  # fmt: skip
+    started = time.perf_counter()
+    search.index(practices=[p.pk for p in practices], recommendations=[r.pk for r in recommendations])
+    print(f"  indexed them in {time.perf_counter() - started:.0f} s")
+
+
+def timed(function, repeat: int) -> list[float]:
+    function()  # warm up caches and connections, as a running worker would be
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[18] if len(samples) >= 20 else max(samples)
+
+
+def measure(repeat: int) -> None:
+    from django.db import connection
+    from django.db.models import Q
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from experiences.models import Practice
+
+    setup_test_environment()
+    client = Client()
+    practice = Practice.objects.order_by("pk")[len(Practice.objects.all()) // 2]
+
+    def get(url, params=None):
+        response = client.get(url, params or {})
+        assert response.status_code == 200, (url, params, response.status_code)
+
+    def naive(q):
+        condition = Q()
+        for word in q.split():
+            condition &= Q(title__icontains=word) | Q(body__icontains=word) | Q(summary__icontains=word)
+        queryset = Practice.objects.published().filter(condition)
+        queryset.count()
+        list(queryset.order_by("-created_at", "-pk")[:20])
+
+    print(f"\n{'what':42s} {'p50 ms':>8s} {'p95 ms':>8s} {'naive p50':>10s} {'ratio':>7s}")
+    search_p95, page_p95 = [], []
+    for q in QUERIES:
+        samples = timed(lambda q=q: get("/search/", {"q": q}), repeat)
+        baseline = timed(lambda q=q: naive(q), max(5, repeat // 3))
+        ratio = statistics.median(baseline) / statistics.median(samples)
+        search_p95.append(p95(samples))
+        print(f"/search/?q={q:32s} {statistics.median(samples):8.1f} {p95(samples):8.1f} "
+              f"{statistics.median(baseline):10.1f} {ratio:6.1f}x")  # fmt: skip
+    pages = [
+        ("/", None),
+        ("/practices/", None),
+        ("/practices/", {"page": 2500}),
+        ("/practices/", {"place": "湖北"}),
+        ("/practices/", {"theme": "talent-attraction"}),
+        (practice.get_absolute_url(), None),
+        ("/places/", None),
+        ("/places/420000/", None),
+        ("/themes/", None),
+        ("/themes/talent/", None),
+        ("/recommendations/", None),
+        ("/documents/", None),
+    ]
+    for url, params in pages:
+        samples = timed(lambda url=url, params=params: get(url, params), repeat)
+        page_p95.append(p95(samples))
+        label = url + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+        print(f"{label:42s} {statistics.median(samples):8.1f} {p95(samples):8.1f}")
+    print(f"\n{connection.vendor}: search p95 worst {max(search_p95):.1f} ms (target < 100); "
+          f"pages p95 worst {max(page_p95):.1f} ms (target < 50)")  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--practices", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        os.environ["DATABASE_URL"] = setup_database(args.database_url, folder)
+        os.environ["DEBUG"] = "1"
+        os.environ["KBASE_VAR_DIR"] = str(folder)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kbase.settings")
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        from django.conf import settings
+
+        settings.DEBUG = False  # no query log growing during the measurement
+        settings.ALLOWED_HOSTS = ["testserver"]
+        print(f"building {args.practices} practices on {os.environ['DATABASE_URL'].split(':')[0]} …")
+        build(args.practices)
+        measure(args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
