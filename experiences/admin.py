@@ -9,13 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import search
+from .caching import content_changed
 from .models import Place, PlaceAlias, Practice, Recommendation, Section, SourceDocument, Status, Theme
 
 
 def _set_status(modeladmin, request, queryset, status: str) -> None:
     ids = list(queryset.values_list("pk", flat=True))
     updated = queryset.update(status=status)
-    # update() sends no signals: bring the search index in step here.
+    # update() sends no signals: bring the search index and cached counts in step here.
+    content_changed()
     if queryset.model is SourceDocument:
         search.index_documents(ids)
     else:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from taggit.models import Tag, TaggedItem
 
 from . import search
+from .caching import content_changed
 from .models import ImportBatch, Place, PlaceMention, Practice, Recommendation, Section, SourceDocument, Status, Theme
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ def write_plan(plan: ImportPlan, *, batch: ImportBatch | None = None) -> ImportR
         practices, recommendations = writer.lessons(documents, sections)
         writer.flush()
         search.index_documents([d.pk for d in documents])
+    content_changed()
     return ImportResult(
         documents=documents,
         sections=sum(len(s) for s in sections),

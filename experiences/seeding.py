@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models, transaction
 
 from . import search
+from .caching import content_changed
 from .models import Place, PlaceAlias, Practice, Recommendation, SearchEntry, Section, SourceDocument, Status, Theme
 from .text.fingerprint import Sketch, content_hash, shingles, similarity
 from .text.outline import OutlineNode, assign_ends, body_end
@@ -280,4 +281,5 @@ def seed(*, fixtures: Path = FIXTURES) -> SeedReport:
         link_document_places(report=report)
         unindexed = SourceDocument.objects.exclude(pk__in=SearchEntry.objects.values("document_id"))
         search.index_documents(unindexed.values_list("pk", flat=True))
+    content_changed()
     return report

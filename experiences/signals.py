@@ -11,7 +11,8 @@ from django.dispatch import receiver
 from taggit.models import TaggedItem
 
 from . import search
-from .models import Practice, Recommendation, SearchEntry, Section, SourceDocument
+from .caching import content_changed
+from .models import Place, PlaceAlias, Practice, Recommendation, SearchEntry, Section, SourceDocument, Theme
 
 LESSONS = {Practice: "practices", Recommendation: "recommendations"}
 
@@ -54,3 +55,19 @@ def section_saved(sender, instance, raw=False, **kwargs):
     if not raw and search.indexing_enabled():
         # A parent's own text ends where its first sub-section starts: reindex the siblings too.
         search.index(sections=Section.objects.filter(document_id=instance.document_id).values_list("pk", flat=True))
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def content_written(sender, raw=False, **kwargs):
+    if not raw and sender in COUNTED:
+        content_changed()
+
+
+@receiver(m2m_changed)
+def content_linked(sender, action, **kwargs):
+    if action in {"post_add", "post_remove", "post_clear"}:
+        content_changed()
+
+
+COUNTED = {Practice, Recommendation, SourceDocument, Place, PlaceAlias, Theme, TaggedItem}

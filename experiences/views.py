@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
 from . import browsing, reading, search, search_results
+from .caching import CachedCountPaginator, cached
 from .filters import PracticeFilterSet, RecommendationFilterSet, SearchFilterSet, within_place, within_theme
 from .models import Place, Practice, Recommendation, SearchEntry, SourceDocument, Theme
 
@@ -24,24 +25,52 @@ class Visible:
         self.practices = Practice.objects.visible_to(user)
         self.recommendations = Recommendation.objects.visible_to(user)
         self.documents = SourceDocument.objects.visible_to(user)
+        self.variant = "staff" if self.staff else "reader"
+
+    def lesson_filter(self, relation: str) -> Q:
+        """Which of a document's lessons count (the document itself is already visible)."""
+        return Q() if self.staff else Q(**{f"{relation}__status": "published"})
+
+    def place_counts(self):
+        return cached(
+            "place-counts",
+            lambda: browsing.place_counts(practices=self.practices, recommendations=self.recommendations),
+            variant=self.variant,
+        )
+
+    def theme_tree(self):
+        return cached(
+            "theme-tree",
+            lambda: browsing.theme_tree(practices=self.practices, recommendations=self.recommendations),
+            variant=self.variant,
+        )
+
+    def totals(self) -> dict[str, int]:
+        return cached(
+            "totals",
+            lambda: {
+                "practice_count": self.practices.count(),
+                "recommendation_count": self.recommendations.count(),
+                "document_count": self.documents.count(),
+            },
+            variant=self.variant,
+        )
 
     def recommendation_cards(self, queryset):
         return browsing.recommendations_for_listing(browsing.in_reading_order(queryset), published_only=not self.staff)
 
 
 def _page(request: HttpRequest, queryset, *, param: str = "page"):
-    return Paginator(queryset, settings.KBASE_PAGE_SIZE).get_page(request.GET.get(param))
+    return CachedCountPaginator(queryset, settings.KBASE_PAGE_SIZE).get_page(request.GET.get(param))
 
 
 def home(request: HttpRequest) -> HttpResponse:
     visible = Visible(request)
-    counts = browsing.place_counts(practices=visible.practices, recommendations=visible.recommendations)
+    counts = visible.place_counts()
     context = {
-        "practice_count": visible.practices.count(),
-        "recommendation_count": visible.recommendations.count(),
-        "document_count": visible.documents.count(),
+        **visible.totals(),
         "place_count": len(counts),
-        "themes": browsing.theme_tree(practices=visible.practices, recommendations=visible.recommendations),
+        "themes": visible.theme_tree(),
         "top_places": browsing.top_places(counts),
         "latest": browsing.practices_for_listing(visible.practices.order_by(*browsing.NEWEST_FIRST))[:6],
     }
@@ -49,15 +78,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def place_list(request: HttpRequest) -> HttpResponse:
-    visible = Visible(request)
-    counts = browsing.place_counts(practices=visible.practices, recommendations=visible.recommendations)
-    return render(request, "experiences/place_list.html", {"groups": browsing.places_by_province(counts)})
+    groups = browsing.places_by_province(Visible(request).place_counts())
+    return render(request, "experiences/place_list.html", {"groups": groups})
 
 
 def place_detail(request: HttpRequest, adcode: str) -> HttpResponse:
     place = get_object_or_404(Place.objects.select_related("parent__parent"), adcode=adcode)
     visible = Visible(request)
-    counts = browsing.place_counts(practices=visible.practices, recommendations=visible.recommendations, within=place)
+    counts = visible.place_counts()
     practices = within_place(visible.practices, place=place, through=Practice.places.through)
     recommendations = within_place(visible.recommendations, place=place, through=Recommendation.places.through)
     sub_places = sorted(
@@ -77,9 +105,7 @@ def place_detail(request: HttpRequest, adcode: str) -> HttpResponse:
 
 
 def theme_list(request: HttpRequest) -> HttpResponse:
-    visible = Visible(request)
-    themes = browsing.theme_tree(practices=visible.practices, recommendations=visible.recommendations)
-    return render(request, "experiences/theme_list.html", {"themes": themes})
+    return render(request, "experiences/theme_list.html", {"themes": Visible(request).theme_tree()})
 
 
 def theme_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -172,9 +198,9 @@ def document_list(request: HttpRequest) -> HttpResponse:
     documents = (
         visible.documents.select_related("duplicate_of")
         .annotate(
-            practice_count=Count("practices", filter=Q(practices__in=visible.practices), distinct=True),
+            practice_count=Count("practices", filter=visible.lesson_filter("practices"), distinct=True),
             recommendation_count=Count(
-                "recommendations", filter=Q(recommendations__in=visible.recommendations), distinct=True
+                "recommendations", filter=visible.lesson_filter("recommendations"), distinct=True
             ),
         )
         .order_by("pk")

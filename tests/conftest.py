@@ -33,3 +33,13 @@ def draft_practice(db):
     practice.themes.add(*document.practices.first().themes.all())
     practice.places.add(*document.practices.first().places.all())
     return practice
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rolled-back test transactions do not bump the content version: start every test with an empty cache."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

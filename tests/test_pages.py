@@ -302,3 +302,20 @@ def test_user_text_is_escaped_everywhere(client):
     assert "&lt;script&gt;" in client.get(evil.get_absolute_url()).content.decode()
     response = client.get("/practices/", {"place": "<script>x</script>"})
     assert b"<script>x</script>" not in response.content
+
+
+def test_cached_counts_follow_every_change(client, admin_client):
+    def practices_on_home():
+        return int(re.search(r"<strong>(\d+)</strong>条经验做法", client.get("/").content.decode()).group(1))
+
+    before = practices_on_home()
+    doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
+    created = Practice.objects.create(title="新做法", document=doc, status="published")
+    assert practices_on_home() == before + 1
+    admin_client.post("/admin/experiences/practice/", {"action": "unpublish", "_selected_action": [created.pk]})
+    assert practices_on_home() == before
+    created.delete()
+    hubei_before = client.get("/places/").content.decode()
+    created = Practice.objects.create(title="湖北新做法", document=doc, status="published")
+    created.places.add(Place.objects.get(adcode="421000"))
+    assert client.get("/places/").content.decode() != hubei_before

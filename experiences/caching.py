@@ -1,0 +1,61 @@
+"""Cached aggregates for the public pages, invalidated by a content version.
+
+Counting lessons per place or theme, or the rows of a filtered list, is the
+expensive part of a page at 100,000 practices. These numbers only change when
+content does, so they are cached under a key that includes a content version;
+every write path (saves and deletes through signals, imports, admin bulk
+actions, seeding) bumps the version. With a shared cache (Redis, REDIS_URL)
+invalidation is immediate for every worker; with the per-process default a
+worker may serve counts up to CACHE_SECONDS old.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+VERSION_KEY = "kbase:content-version"
+CACHE_SECONDS = 300
+T = TypeVar("T")
+
+
+def content_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = time.time_ns()
+        cache.add(VERSION_KEY, version, None)
+        version = cache.get(VERSION_KEY, version)
+    return version
+
+
+def content_changed() -> None:
+    """Call after any write that can change what readers see or how it is counted."""
+    cache.set(VERSION_KEY, time.time_ns(), None)
+
+
+def cached(name: str, compute: Callable[[], T], *, variant: str = "") -> T:
+    key = f"kbase:{name}:{variant}:{content_version()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
+class CachedCountPaginator(Paginator):
+    """A Paginator whose row count (the costly COUNT(*) of a filtered list) is cached per query."""
+
+    @cached_property
+    def count(self) -> int:
+        query = getattr(self.object_list, "query", None)
+        if query is None:
+            return super().count
+        sql, params = query.sql_with_params()
+        digest = hashlib.sha256(repr((sql, params)).encode("utf-8")).hexdigest()
+        return cached("count", lambda: Paginator.count.func(self), variant=digest)
