@@ -255,9 +255,7 @@ def search(query: Query, *, filters: Filters, offset: int = 0, limit: int = 20, 
     match = engine.match_expression([*query.terms, *_filter_terms(filters)])
     where, params = engine.where(filters)
     if totals:
-        results.total = engine.count(match, where, params)
-        if results.total:
-            results.facets = engine.facets(match, where, params)
+        results.total, results.facets = engine.totals(match, where, params)
     if limit > 0:
         results.hits = engine.page(match, where, params, offset=offset, limit=limit)
     return results

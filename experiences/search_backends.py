@@ -12,6 +12,8 @@ from django.db import connection
 from .models import Place, SearchEntry, SourceDocument, Theme
 from .text.query import Term
 
+# Above this many matches, place and theme facets are counted on a sample.
+FACET_SAMPLE = 5000
 # Lessons rank 1.5 times higher than document sections matching as well.
 LESSON_BOOST = "(CASE WHEN e.kind = 'section' THEN 1.0 ELSE 1.5 END)"
 LEVEL_PREFIX = {Place.Level.PROVINCE: 2, Place.Level.PREFECTURE: 4, Place.Level.COUNTY: 6}
@@ -73,10 +75,6 @@ class Engine:
             ],
         )
 
-    def count(self, match: str, where: str, params: list) -> int:
-        sql, args = self._matched(match, where, params)
-        return self._run(f"SELECT count(*) FROM ({sql}) m", args)[0][0]
-
     def page(self, match: str, where: str, params: list, *, offset: int, limit: int):
         from .search import Hit
 
@@ -88,52 +86,68 @@ class Engine:
         rows = self._run(sql, [match] * uses + [match, *params, limit, offset])
         return [Hit(*row[:4], float(row[4] or 0)) for row in rows]
 
-    def facets(self, match: str, where: str, params: list) -> dict:
-        from .search import Facet
+    def totals(self, match: str, where: str, params: list) -> tuple[int, dict]:
+        """The number of matches and every facet's counts.
 
+        Counts per type and document are exact. Counts per province and theme
+        need the link tables; for a very common word (tens of thousands of
+        matches) they are counted on the first FACET_SAMPLE matches and scaled,
+        and the page says they are approximate.
+        """
         matched, args = self._matched(match, where, params)
-        facets: dict[str, list] = {}
+        sql = (
+            f"WITH m AS MATERIALIZED ({matched}) "
+            "SELECT 'type', m.kind, count(*) FROM m GROUP BY m.kind "
+            "UNION ALL SELECT 'document', CAST(m.document_id AS TEXT), count(*) FROM m GROUP BY m.document_id"
+        )
+        grouped: dict[str, list[tuple[str, int]]] = {"type": [], "document": [], "place": [], "theme": []}
+        for facet, value, n in self._run(sql, args):
+            grouped[facet].append((value, n))
+        total = sum(n for _, n in grouped["type"])
+        if not total:
+            return 0, {}
+        sample = min(total, FACET_SAMPLE)
+        links = []
+        for facet, link, column, value in (
+            ("place", "places", "place", "substr(x.adcode, 1, 2)"),
+            ("theme", "themes", "theme", "COALESCE(x.parent_id, x.id)"),
+        ):
+            for kind in ("practice", "recommendation"):
+                links.append(
+                    f"SELECT '{facet}' AS facet, CAST({value} AS TEXT) AS value, m.kind, m.object_id FROM m "
+                    f"JOIN experiences_{kind}_{link} l ON m.kind = '{kind}' AND l.{kind}_id = m.object_id "
+                    f"JOIN experiences_{column} x ON x.id = l.{column}_id"
+                )
+        sql = (
+            f"WITH m AS MATERIALIZED ({matched} LIMIT %s) "
+            f"SELECT u.facet, u.value, count(*) FROM ({' UNION '.join(links)}) u GROUP BY u.facet, u.value"
+        )
+        scale = total / sample
+        for facet, value, n in self._run(sql, [*args, sample]):
+            grouped[facet].append((value, round(n * scale)))
+        facets = self._label(grouped)
+        facets["approximate"] = sample < total
+        return total, facets
+
+    def _label(self, grouped: dict[str, list[tuple[str, int]]]) -> dict:
+        from .search import Facet
+
+        def top(rows, limit):
+            return sorted(rows, key=lambda row: (-row[1], row[0]))[:limit]
+
         kinds = dict(SearchEntry.Kind.choices)
-        rows = self._run(f"SELECT m.kind, count(*) FROM ({matched}) m GROUP BY m.kind ORDER BY count(*) DESC", args)
-        facets["type"] = [Facet(kind, str(kinds.get(kind, kind)), n) for kind, n in rows]
-        rows = self._run(
-            f"SELECT m.document_id, count(*) AS n FROM ({matched}) m GROUP BY m.document_id ORDER BY n DESC LIMIT 8",
-            args,
-        )
-        titles = dict(SourceDocument.objects.filter(pk__in=[r[0] for r in rows]).values_list("pk", "title"))
-        facets["document"] = [Facet(str(pk), titles.get(pk, ""), n) for pk, n in rows]
-        facets["place"] = self._place_facet(matched, args)
-        facets["theme"] = self._theme_facet(matched, args)
-        return facets
-
-    def _lesson_link_counts(self, matched: str, args: list, *, link: str, column: str, select: str) -> list[tuple]:
-        """Distinct matched lessons per linked value, over practices and recommendations together."""
-        parts = []
-        for kind in ("practice", "recommendation"):
-            parts.append(
-                f"SELECT {select} AS value, m.kind, m.object_id FROM ({matched}) m "
-                f"JOIN experiences_{kind}_{link} l ON m.kind = '{kind}' AND l.{kind}_id = m.object_id "
-                f"JOIN experiences_{column} x ON x.id = l.{column}_id"
-            )
-        union = " UNION ".join(parts)
-        sql = f"SELECT value, count(*) AS n FROM ({union}) u GROUP BY value ORDER BY n DESC, value LIMIT 12"
-        return self._run(sql, args + args)
-
-    def _place_facet(self, matched: str, args: list) -> list:
-        from .search import Facet
-
-        rows = self._lesson_link_counts(matched, args, link="places", column="place", select=self.prefix_sql(2))
-        names = dict(Place.objects.filter(adcode__in=[f"{code}0000" for code, _ in rows]).values_list("adcode", "name"))
-        return [Facet(f"{code}0000", names.get(f"{code}0000", code), n) for code, n in rows]
-
-    def _theme_facet(self, matched: str, args: list) -> list:
-        from .search import Facet
-
-        rows = self._lesson_link_counts(
-            matched, args, link="themes", column="theme", select="COALESCE(x.parent_id, x.id)"
-        )
-        themes = {t.pk: t for t in Theme.objects.filter(pk__in=[r[0] for r in rows])}
-        return [Facet(themes[pk].slug, themes[pk].name, n) for pk, n in rows if pk in themes]
+        documents = top(grouped["document"], 8)
+        titles = dict(SourceDocument.objects.filter(pk__in=[int(v) for v, _ in documents]).values_list("pk", "title"))
+        places = top(grouped["place"], 12)
+        names = dict(Place.objects.filter(adcode__in=[f"{v}0000" for v, _ in places]).values_list("adcode", "name"))
+        themes = top(grouped["theme"], 12)
+        theme_objects = {str(t.pk): t for t in Theme.objects.filter(pk__in=[int(v) for v, _ in themes])}
+        return {
+            "type": [Facet(v, str(kinds.get(v, v)), n) for v, n in top(grouped["type"], 3)],
+            "place": [Facet(f"{v}0000", names.get(f"{v}0000", v), n) for v, n in places],
+            "theme": [Facet(theme_objects[v].slug, theme_objects[v].name, n) for v, n in themes if v in theme_objects],
+            "document": [Facet(v, titles.get(int(v), ""), n) for v, n in documents],
+        }
 
 
 class SQLiteEngine(Engine):

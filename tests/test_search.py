@@ -241,3 +241,14 @@ def test_query_parsing_quotes_every_word_as_a_literal():
     engine = search.search_backends_for_tests()
     expression = engine.match_expression(query.terms)
     assert "OR" not in expression.replace(" OR ", "") or '"or"' in expression or "'or'" in expression
+
+
+def test_facets_of_a_very_common_word_are_estimated_and_say_so(client, monkeypatch):
+    from experiences import search_backends
+
+    monkeypatch.setattr(search_backends, "FACET_SAMPLE", 3)
+    html = client.get("/search/", {"q": "创新"}).content.decode()
+    assert "数字为估算" in html
+    assert "≈" in html
+    exact_total = int(re.search(r"找到 (\d+) 条", html).group(1))
+    assert exact_total > 3  # the total itself stays exact
