@@ -261,8 +261,41 @@ def search(query: Query, *, filters: Filters, offset: int = 0, limit: int = 20, 
     return results
 
 
-def suggestion_words(raw: str) -> list[str]:
-    return [w for term in understand(raw).terms for w in term.words]
+@dataclass
+class Suggestion:
+    kind: str
+    label: str
+    url: str
+
+
+def suggest(raw: str, *, include_drafts: bool = False, limit: int = 8) -> list[Suggestion]:
+    """What a reader may mean while typing: themes, places (aliases too) and matching titles."""
+    from django.db.models import Q
+
+    text = to_simplified(tidy_for_suggestions(raw))
+    if not text:
+        return []
+    found = [
+        Suggestion("theme", theme.name, theme.get_absolute_url())
+        for theme in Theme.objects.filter(name__icontains=text).order_by("parent_id", "order")[:3]
+    ]
+    places = Place.objects.filter(Q(name__startswith=text) | Q(short_name__startswith=text)).order_by("level", "adcode")
+    found += [Suggestion("place", place.name, place.get_absolute_url()) for place in places[:3]]
+    for alias in PlaceAlias.objects.filter(name__startswith=text).select_related("place")[:2]:
+        found.append(Suggestion("place", f"{alias.name}({alias.place.name})", alias.place.get_absolute_url()))
+    query = understand(text)
+    if not query.empty and len(found) < limit:
+        hits = search(query, filters=Filters(include_drafts=include_drafts), limit=limit - len(found), totals=False)
+        from .search_results import hydrate
+
+        found += [Suggestion(r.kind, r.title, r.url) for r in hydrate(hits.hits, query=query, published_only=True)]
+    return found[:limit]
+
+
+def tidy_for_suggestions(raw: str) -> str:
+    from .text.query import tidy
+
+    return tidy(raw)[:30]
 
 
 def aliases_of(places: Iterable[Place]) -> dict[int, list[str]]:

@@ -22,6 +22,7 @@ app_name = "experiences"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search_page, name="search"),
+    path("search/suggest", views.search_suggest, name="search_suggest"),
     path("places/", views.place_list, name="place_list"),
     path("places/<adcode:adcode>/", views.place_detail, name="place_detail"),
     path("themes/", views.theme_list, name="theme_list"),

@@ -268,6 +268,15 @@ def search_page(request: HttpRequest) -> HttpResponse:
     return render(request, "experiences/search.html", context)
 
 
+def search_suggest(request: HttpRequest) -> JsonResponse:
+    visible = Visible(request)
+    suggestions = search.suggest(request.GET.get("q", ""), include_drafts=False)
+    return JsonResponse(
+        {"suggestions": [{"kind": s.kind, "label": s.label, "url": s.url} for s in suggestions]},
+        headers={"Cache-Control": "private, max-age=60"} if not visible.staff else None,
+    )
+
+
 class SearchHits:
     """A lazily evaluated hit list the Paginator can count and slice: one search per page."""
 

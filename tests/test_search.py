@@ -252,3 +252,22 @@ def test_facets_of_a_very_common_word_are_estimated_and_say_so(client, monkeypat
     assert "≈" in html
     exact_total = int(re.search(r"找到 (\d+) 条", html).group(1))
     assert exact_total > 3  # the total itself stays exact
+
+
+def test_suggestions_offer_themes_places_aliases_and_titles(client):
+    labels = [s["label"] for s in client.get("/search/suggest", {"q": "武汉"}).json()["suggestions"]]
+    assert "武汉市" in labels
+    assert any(label.startswith("武汉:") for label in labels)
+    labels = [s["label"] for s in client.get("/search/suggest", {"q": "中关"}).json()["suggestions"]]
+    assert "中关村(海淀区)" in labels
+    kinds = {s["kind"] for s in client.get("/search/suggest", {"q": "人才"}).json()["suggestions"]}
+    assert "theme" in kinds
+    for q in ["", "\x00", '"', "x" * 5000]:
+        assert client.get("/search/suggest", {"q": q}).status_code == 200
+
+
+def test_suggestions_never_reveal_drafts(client):
+    doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
+    Practice.objects.create(title="萤火虫草稿做法", document=doc, status=Status.DRAFT)
+    labels = [s["label"] for s in client.get("/search/suggest", {"q": "萤火虫"}).json()["suggestions"]]
+    assert labels == []
