@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import fresh_database
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ROOT / "fixtures" / "seed" / "documents"
 NUMERALS = "一二三四五六七八九十"
@@ -124,19 +126,6 @@ def worker(folder: Path, database_url: str) -> dict:
     }
 
 
-def fresh_database(url: str, index: int, folder: Path) -> str:
-    if not url or url.startswith("sqlite"):
-        return f"sqlite:///{folder / f'bench_{index}.sqlite3'}"
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    name = f"{name or 'kbase'}_bench"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return f"{base}/{name}"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=3.0, help="megabytes of text to import (default 3)")
@@ -156,7 +145,9 @@ def main() -> int:
             f"generated {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.2f} MB of UTF-8 Chinese text"
         )
         for index in range(args.repeat):
-            url = fresh_database(args.database_url, index, folder)
+            url = fresh_database(
+                args.database_url, name_suffix="bench", folder=folder, sqlite_name=f"bench_{index}.sqlite3"
+            )
             output = subprocess.run(
                 [sys.executable, __file__, "--worker", str(folder), "--worker-db", url],
                 check=True, capture_output=True, text=True,

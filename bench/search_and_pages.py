@@ -26,21 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import fresh_database
+
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ["人", "人才", "督查", "技术转移", "人才 无锡", "产学研 高校 企业", "萤火虫", "创新", "湖北", "中关村"]
-
-
-def setup_database(url: str, folder: Path) -> str:
-    if not url or url.startswith("sqlite"):
-        return f"sqlite:///{folder / 'bench.sqlite3'}"
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    name = f"{name or 'kbase'}_search_bench"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return f"{base}/{name}"
 
 
 def build(n: int, *, seed: int = 7) -> None:
@@ -199,7 +188,9 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        os.environ["DATABASE_URL"] = setup_database(args.database_url, folder)
+        os.environ["DATABASE_URL"] = fresh_database(
+            args.database_url, name_suffix="search_bench", folder=folder, sqlite_name="bench.sqlite3"
+        )
         os.environ["DEBUG"] = "1"
         os.environ["KBASE_VAR_DIR"] = str(folder)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kbase.settings")

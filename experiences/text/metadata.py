@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_OFFICE_MARK = re.compile(r"^[□■◇◆●○◎☆★]+\s*")
-_AUTHOR_PREFIX = re.compile(r"^(?:作者|撰稿|执笔|撰文|供稿|来源)\s*[:\uff1a]\s*")
+# Byline markers: □荆州市委办公室, 作者:王圣学 (shared with the title-block splitter).
+OFFICE_MARK = re.compile(r"^[□■◇◆●○◎☆★]+\s*")
+AUTHOR_PREFIX = re.compile(r"^(?:作者|撰稿|执笔|撰文|供稿|来源)\s*[:\uff1a]\s*")
 _FOOTNOTE_MARK = re.compile(r"^[\d①②③④⑤*]+|[\d①②③④⑤*]+$")
 _PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 _PUBLISHED = re.compile(
@@ -39,8 +40,8 @@ def parse_bylines(lines: list[str]) -> Provenance:
             if date and not result.year:
                 result.year, result.month = _date_parts(date)
             continue
-        marked = bool(_OFFICE_MARK.match(line))
-        content = _AUTHOR_PREFIX.sub("", _OFFICE_MARK.sub("", line)).strip()
+        marked = bool(OFFICE_MARK.match(line))
+        content = AUTHOR_PREFIX.sub("", OFFICE_MARK.sub("", line)).strip()
         names = [_FOOTNOTE_MARK.sub("", part).strip() for part in re.split(r"[、,\uff0c\s]+", content) if part.strip()]
         if not marked and names and all(_PERSON.match(name) for name in names):
             result.authors.extend(names)

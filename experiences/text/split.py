@@ -12,10 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from .clean import OUTLINE_START, is_bracketed, is_title_like
+from .metadata import AUTHOR_PREFIX, OFFICE_MARK
 
 ARTICLE_HEADING = re.compile(r"^第\s*([一二三四五六七八九十百零〇\d]+)\s*篇\s*[:\uff1a.\uff0e、]?\s*(.*)$")
-_OFFICE_MARK = re.compile(r"^[□■◇◆●○◎☆★]+\s*(\S.*)$")
-_AUTHOR_PREFIX = re.compile(r"^(?:作者|撰稿|执笔|撰文|供稿|来源)\s*[:\uff1a]\s*(\S.*)$")
 # Person names (2-4 characters), possibly several and with a footnote digit: 1刘科伟, 王圣学、刘科伟.
 _NAMES = re.compile(r"^[\d①②③*]?\s*[\u4e00-\u9fff·]{2,4}(?:\s*[、,\uff0c\s]\s*[\u4e00-\u9fff·]{2,4})*\s*[\d①②③*]?$")
 _ORGANIZATION_WORDS = re.compile(
@@ -46,7 +45,9 @@ def _same_title(a: str, b: str) -> bool:
 
 
 def is_byline(line: str) -> bool:
-    if _OFFICE_MARK.match(line) or _AUTHOR_PREFIX.match(line):
+    if OFFICE_MARK.match(line) and OFFICE_MARK.sub("", line):
+        return True
+    if AUTHOR_PREFIX.match(line) and AUTHOR_PREFIX.sub("", line):
         return True
     if is_bracketed(line):
         return bool(_ORGANIZATION_WORDS.search(line) or re.search(r"\d{6}", line))

@@ -1,0 +1,19 @@
+"""What the benchmark scripts share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def fresh_database(url: str, *, name_suffix: str, folder: Path, sqlite_name: str) -> str:
+    """A database URL for one benchmark run: a new SQLite file, or a new PostgreSQL database beside ``url``."""
+    if not url or url.startswith("sqlite"):
+        return f"sqlite:///{folder / sqlite_name}"
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    name = f"{name or 'kbase'}_{name_suffix}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"{base}/{name}"
