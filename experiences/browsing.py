@@ -199,15 +199,29 @@ def theme_tree(*, practices: QuerySet[Practice], recommendations: QuerySet[Recom
     return roots
 
 
+CANDIDATES = 300
+
+
 def related_practices(practice: Practice, *, visible: QuerySet[Practice], limit: int = 5) -> list[Practice]:
     """Other practices sharing the most themes (then places) with this one."""
     theme_ids = [t.pk for t in practice.themes.all()]
     place_ids = [p.pk for p in practice.places.all()]
     if not theme_ids and not place_ids:
         return []
+    # Score only the most recent few hundred practices sharing a theme or a
+    # place, not every practice of a popular theme in a base of 100,000.
+    pool = [
+        *Practice.themes.through.objects.filter(theme_id__in=theme_ids)
+        .exclude(practice_id=practice.pk)
+        .order_by("-practice_id")
+        .values_list("practice_id", flat=True)[:CANDIDATES],
+        *Practice.places.through.objects.filter(place_id__in=place_ids)
+        .exclude(practice_id=practice.pk)
+        .order_by("-practice_id")
+        .values_list("practice_id", flat=True)[:CANDIDATES],
+    ]
     candidates = (
-        visible.exclude(pk=practice.pk)
-        .filter(Q(themes__in=theme_ids) | Q(places__in=place_ids))
+        visible.filter(pk__in=pool)
         .annotate(
             shared_themes=Count("themes", filter=Q(themes__in=theme_ids), distinct=True),
             shared_places=Count("places", filter=Q(places__in=place_ids), distinct=True),

@@ -82,9 +82,11 @@ class LessonFilterSet(django_filters.FilterSet):
         error_messages={"invalid_choice": _("没有这个标签。")},
     )
     document = django_filters.ModelChoiceFilter(
-        label=_("来源文献"),
+        label=_("来源文献编号"),
         queryset=visible_documents,
-        empty_label=_("全部文献"),
+        # A number, not a <select>: a base holds thousands of documents. The
+        # document pages and search facets link here with the number filled in.
+        widget=forms.NumberInput(attrs={"min": 1, "placeholder": _("在文献页面点击“筛选”即可填入")}),
         error_messages={"invalid_choice": _("没有这篇文献。")},
     )
 

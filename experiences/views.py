@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
 from . import browsing, reading, search, search_results
-from .caching import CachedCountPaginator, cached
+from .caching import CachedCountPaginator, cached, content_version
 from .filters import PracticeFilterSet, RecommendationFilterSet, SearchFilterSet, within_place, within_theme
 from .models import Place, Practice, Recommendation, SearchEntry, SourceDocument, Theme
 
@@ -78,8 +78,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def place_list(request: HttpRequest) -> HttpResponse:
-    groups = browsing.places_by_province(Visible(request).place_counts())
-    return render(request, "experiences/place_list.html", {"groups": groups})
+    visible = Visible(request)
+    context = {
+        # Thousands of places at scale: the rendered list is cached with the counts,
+        # and grouping runs (the template calls it) only when the cache misses.
+        "groups": lambda: browsing.places_by_province(visible.place_counts()),
+        "cache_key": f"{visible.variant}:{content_version()}",
+    }
+    return render(request, "experiences/place_list.html", context)
 
 
 def place_detail(request: HttpRequest, adcode: str) -> HttpResponse:
