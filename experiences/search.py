@@ -78,6 +78,8 @@ def theme_tokens(themes: Iterable[Theme]) -> list[str]:
 
 
 def _entry(kind: str, obj, *, title: str, body: str, tags: list[str], published: bool) -> SearchEntry:
+    # Visibility, type and document as tokens too: SQLite answers every filter inside FTS5.
+    tags = [*tags, f"vis{int(published)}", f"k{kind}", f"d{obj.document_id}"]
     return SearchEntry(
         kind=kind,
         object_id=obj.pk,
@@ -252,12 +254,11 @@ def search(query: Query, *, filters: Filters, offset: int = 0, limit: int = 20, 
     from .search_backends import backend
 
     engine = backend()
-    match = engine.match_expression([*query.terms, *_filter_terms(filters)])
-    where, params = engine.where(filters)
+    prepared = engine.prepare([*query.terms, *_filter_terms(filters)], filters)
     if totals:
-        results.total, results.facets = engine.totals(match, where, params)
+        results.total, results.facets = engine.totals(prepared)
     if limit > 0:
-        results.hits = engine.page(match, where, params, offset=offset, limit=limit)
+        results.hits = engine.page(prepared, offset=offset, limit=limit)
     return results
 
 

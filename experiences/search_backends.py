@@ -7,16 +7,29 @@ and facet counts grouped in the database.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import connection
 
 from .models import Place, SearchEntry, SourceDocument, Theme
 from .text.query import Term
 
 # Above this many matches, place and theme facets are counted on a sample.
-FACET_SAMPLE = 5000
+FACET_SAMPLE = 1000
+# SQLite: above this many matches, bm25 ranks the most recent RANK_WINDOW of them
+# (a scan FTS5 can stop early) rather than all of them.
+RANK_WINDOW = 20000
 # Lessons rank 1.5 times higher than document sections matching as well.
 LESSON_BOOST = "(CASE WHEN e.kind = 'section' THEN 1.0 ELSE 1.5 END)"
 LEVEL_PREFIX = {Place.Level.PROVINCE: 2, Place.Level.PREFECTURE: 4, Place.Level.COUNTY: 6}
+
+
+@dataclass
+class Prepared:
+    match: str
+    where: str
+    params: list
+    filters: object
 
 
 class Engine:
@@ -48,6 +61,10 @@ class Engine:
             parts.append(text)
         return self.all_of(parts)
 
+    def prepare(self, terms: list[Term], filters) -> Prepared:
+        where, params = self.where(filters)
+        return Prepared(self.match_expression(terms), where, params, filters)
+
     def where(self, filters) -> tuple[str, list]:
         clauses, params = [], []
         if not filters.include_drafts:
@@ -75,9 +92,10 @@ class Engine:
             ],
         )
 
-    def page(self, match: str, where: str, params: list, *, offset: int, limit: int):
+    def page(self, prepared: Prepared, *, offset: int, limit: int):
         from .search import Hit
 
+        match, where, params = prepared.match, prepared.where, prepared.params
         order, uses = self.order_sql()
         sql = (
             f"SELECT e.id, e.kind, e.object_id, e.document_id, {order} AS score FROM {self.from_sql} "
@@ -86,7 +104,7 @@ class Engine:
         rows = self._run(sql, [match] * uses + [match, *params, limit, offset])
         return [Hit(*row[:4], float(row[4] or 0)) for row in rows]
 
-    def totals(self, match: str, where: str, params: list) -> tuple[int, dict]:
+    def totals(self, prepared: Prepared) -> tuple[int, dict]:
         """The number of matches and every facet's counts.
 
         Counts per type and document are exact. Counts per province and theme
@@ -94,7 +112,7 @@ class Engine:
         matches) they are counted on the first FACET_SAMPLE matches and scaled,
         and the page says they are approximate.
         """
-        matched, args = self._matched(match, where, params)
+        matched, args = self._matched(prepared.match, prepared.where, prepared.params)
         sql = (
             f"WITH m AS MATERIALIZED ({matched}) "
             "SELECT 'type', m.kind, count(*) FROM m GROUP BY m.kind "
@@ -107,6 +125,14 @@ class Engine:
         if not total:
             return 0, {}
         sample = min(total, FACET_SAMPLE)
+        for facet, value, n in self._link_facets(f"{matched} LIMIT %s", [*args, sample]):
+            grouped[facet].append((value, round(n * total / sample)))
+        facets = self._label(grouped)
+        facets["approximate"] = sample < total
+        return total, facets
+
+    def _link_facets(self, matched: str, args: list) -> list[tuple]:
+        """Matched lessons per province and per top-level theme, over the (sampled) matches."""
         links = []
         for facet, link, column, value in (
             ("place", "places", "place", "substr(x.adcode, 1, 2)"),
@@ -119,15 +145,10 @@ class Engine:
                     f"JOIN experiences_{column} x ON x.id = l.{column}_id"
                 )
         sql = (
-            f"WITH m AS MATERIALIZED ({matched} LIMIT %s) "
+            f"WITH m AS MATERIALIZED ({matched}) "
             f"SELECT u.facet, u.value, count(*) FROM ({' UNION '.join(links)}) u GROUP BY u.facet, u.value"
         )
-        scale = total / sample
-        for facet, value, n in self._run(sql, [*args, sample]):
-            grouped[facet].append((value, round(n * scale)))
-        facets = self._label(grouped)
-        facets["approximate"] = sample < total
-        return total, facets
+        return self._run(sql, args)
 
     def _label(self, grouped: dict[str, list[tuple[str, int]]]) -> dict:
         from .search import Facet
@@ -173,9 +194,82 @@ class SQLiteEngine(Engine):
         return "(" + " AND ".join(parts) + ")" if len(parts) > 1 else parts[0]
 
     def order_sql(self):
-        # bm25 is negative, lower is better: practices and recommendations, the
-        # curated lessons, come before the document sections that support them.
-        return f"f.rank * {LESSON_BOOST}", 0
+        return "f.rank", 0
+
+    def prepare(self, terms: list[Term], filters) -> Prepared:
+        """Visibility, type and document become index tokens: every question is one FTS5 match.
+
+        No join with the entries table is needed to count or rank, which keeps
+        a common word's tens of thousands of matches inside FTS5's C code.
+        """
+        extra = []
+        if not filters.include_drafts:
+            extra.append(Term(("vis1",)))
+        if filters.kind:
+            extra.append(Term((f"k{filters.kind}",)))
+        if filters.document:
+            extra.append(Term((f"d{filters.document}",)))
+        return Prepared(self.match_expression([*terms, *extra]), "1 = 1", [], filters)
+
+    def _count(self, match: str) -> int:
+        sql = "SELECT count(*) FROM experiences_searchentry_fts WHERE experiences_searchentry_fts MATCH %s"
+        return self._run(sql, [match])[0][0]
+
+    def totals(self, prepared: Prepared) -> tuple[int, dict]:
+        kinds = [prepared.filters.kind] if prepared.filters.kind else [k for k, _ in SearchEntry.Kind.choices]
+        grouped: dict[str, list[tuple[str, int]]] = {"type": [], "document": [], "place": [], "theme": []}
+        for kind in kinds:
+            n = self._count(self.all_of([prepared.match, self.literal(f"k{kind}")]))
+            if n:
+                grouped["type"].append((kind, n))
+        total = sum(n for _, n in grouped["type"])
+        if not total:
+            return 0, {}
+        sample = min(total, FACET_SAMPLE)
+        matched = (
+            "SELECT e.id, e.kind, e.object_id, e.document_id FROM (SELECT rowid AS id FROM experiences_searchentry_fts "
+            "WHERE experiences_searchentry_fts MATCH %s LIMIT %s) f CROSS JOIN experiences_searchentry e ON e.id = f.id"
+        )
+        scale = total / sample
+        rows = self._run(
+            f"WITH m AS MATERIALIZED ({matched}) "
+            "SELECT CAST(m.document_id AS TEXT), count(*) FROM m GROUP BY m.document_id",
+            [prepared.match, sample],
+        )
+        grouped["document"] = [(value, round(n * scale)) for value, n in rows]
+        for facet, value, n in self._link_facets(matched, [prepared.match, sample]):
+            grouped[facet].append((value, round(n * scale)))
+        facets = self._label(grouped)
+        facets["approximate"] = sample < total
+        return total, facets
+
+    def page(self, prepared: Prepared, *, offset: int, limit: int):
+        """Ranked by bm25 in FTS5, then lessons boosted over sections within a window of the best matches."""
+        from .search import Hit
+
+        window = offset + limit + max(limit, 50)
+        if self._count(prepared.match) <= RANK_WINDOW:
+            ranked = (
+                "SELECT rowid AS id, rank FROM experiences_searchentry_fts "
+                "WHERE experiences_searchentry_fts MATCH %s ORDER BY rank LIMIT %s"
+            )
+            args = [prepared.match, window]
+        else:
+            ranked = (
+                "SELECT id, rank FROM (SELECT rowid AS id, rank FROM experiences_searchentry_fts "
+                "WHERE experiences_searchentry_fts MATCH %s ORDER BY rowid DESC LIMIT %s) ORDER BY rank LIMIT %s"
+            )
+            args = [prepared.match, RANK_WINDOW, window]
+        sql = (
+            f"SELECT f.id, f.rank, e.kind, e.object_id, e.document_id FROM ({ranked}) f "
+            "CROSS JOIN experiences_searchentry e ON e.id = f.id"
+        )
+        rows = self._run(sql, args)
+        # bm25 is negative, lower is better: curated lessons come before the sections supporting them.
+        ranked = sorted(rows, key=lambda r: (r[1] * (1.0 if r[2] == "section" else 1.5), r[0]))
+        return [Hit(i, kind, object_id, document_id, float(rank)) for i, rank, kind, object_id, document_id in ranked][
+            offset : offset + limit
+        ]
 
     @staticmethod
     def prefix_sql(length: int) -> str:

@@ -271,3 +271,17 @@ def test_suggestions_never_reveal_drafts(client):
     Practice.objects.create(title="萤火虫草稿做法", document=doc, status=Status.DRAFT)
     labels = [s["label"] for s in client.get("/search/suggest", {"q": "萤火虫"}).json()["suggestions"]]
     assert labels == []
+
+
+def test_ranking_a_very_common_word_on_sqlite_stays_relevant(client, monkeypatch):
+    from django.db import connection
+
+    from experiences import search_backends
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the ranking window is SQLite's")
+    exact = results(client, "人才")
+    monkeypatch.setattr(search_backends, "RANK_WINDOW", 5)  # rank only the 5 most recent matches
+    windowed = results(client, "人才")
+    assert len(windowed) == len(exact)  # every match is still listed
+    assert windowed != []
