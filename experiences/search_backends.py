@@ -248,7 +248,8 @@ class SQLiteEngine(Engine):
         from .search import Hit
 
         window = offset + limit + max(limit, 50)
-        if self._count(prepared.match) <= RANK_WINDOW:
+        total = self._count(prepared.match)
+        if total <= RANK_WINDOW:
             ranked = (
                 "SELECT rowid AS id, rank FROM experiences_searchentry_fts "
                 "WHERE experiences_searchentry_fts MATCH %s ORDER BY rank LIMIT %s"
@@ -259,21 +260,29 @@ class SQLiteEngine(Engine):
                 "SELECT id, rank FROM (SELECT rowid AS id, rank FROM experiences_searchentry_fts "
                 "WHERE experiences_searchentry_fts MATCH %s ORDER BY rowid DESC LIMIT %s) ORDER BY rank LIMIT %s"
             )
-            args = [prepared.match, RANK_WINDOW, window]
+            args = [prepared.match, RANK_WINDOW, min(window, RANK_WINDOW)]
+        rows = self._rows(ranked, args)
+        # bm25 is negative, lower is better: curated lessons come before the sections supporting them.
+        hits = sorted(rows, key=lambda r: (r[1] * (1.0 if r[2] == "section" else 1.5), r[0]))
+        if total > RANK_WINDOW and offset + limit > RANK_WINDOW:
+            # Past the ranked window, the remaining matches follow newest first.
+            tail = (
+                "SELECT rowid AS id, 0 AS rank FROM experiences_searchentry_fts "
+                "WHERE experiences_searchentry_fts MATCH %s ORDER BY rowid DESC LIMIT %s OFFSET %s"
+            )
+            hits += sorted(
+                self._rows(tail, [prepared.match, offset + limit - RANK_WINDOW, RANK_WINDOW]), key=lambda r: -r[0]
+            )
+        return [Hit(i, kind, object_id, document_id, float(rank)) for i, rank, kind, object_id, document_id in hits][
+            offset : offset + limit
+        ]
+
+    def _rows(self, ranked: str, args: list) -> list[tuple]:
         sql = (
             f"SELECT f.id, f.rank, e.kind, e.object_id, e.document_id FROM ({ranked}) f "
             "CROSS JOIN experiences_searchentry e ON e.id = f.id"
         )
-        rows = self._run(sql, args)
-        # bm25 is negative, lower is better: curated lessons come before the sections supporting them.
-        ranked = sorted(rows, key=lambda r: (r[1] * (1.0 if r[2] == "section" else 1.5), r[0]))
-        return [Hit(i, kind, object_id, document_id, float(rank)) for i, rank, kind, object_id, document_id in ranked][
-            offset : offset + limit
-        ]
-
-    @staticmethod
-    def prefix_sql(length: int) -> str:
-        return f"substr(x.adcode, 1, {length})"
+        return self._run(sql, args)
 
 
 class PostgresEngine(Engine):
