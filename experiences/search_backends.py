@@ -309,6 +309,59 @@ class PostgresEngine(Engine):
     def prefix_sql(length: int) -> str:
         return f"substr(x.adcode, 1, {length})"
 
+    def totals(self, prepared: Prepared) -> tuple[int, dict]:
+        """Exact counts per type from the GIN index; documents, provinces and themes from a sample."""
+        condition = f"{self.match_sql} AND {prepared.where}"
+        args = [prepared.match, *prepared.params]
+        grouped: dict[str, list[tuple[str, int]]] = {"type": [], "document": [], "place": [], "theme": []}
+        grouped["type"] = self._run(
+            f"SELECT e.kind, count(*) FROM {self.from_sql} WHERE {condition} GROUP BY e.kind", args
+        )
+        total = sum(n for _, n in grouped["type"])
+        if not total:
+            return 0, {}
+        sample = min(total, FACET_SAMPLE)
+        matched = f"SELECT e.id, e.kind, e.object_id, e.document_id FROM {self.from_sql} WHERE {condition} LIMIT %s"
+        scale = total / sample
+        rows = self._run(
+            f"WITH m AS MATERIALIZED ({matched}) "
+            "SELECT CAST(m.document_id AS TEXT), count(*) FROM m GROUP BY m.document_id",
+            [*args, sample],
+        )
+        grouped["document"] = [(value, round(n * scale)) for value, n in rows]
+        for facet, value, n in self._link_facets(matched, [*args, sample]):
+            grouped[facet].append((value, round(n * scale)))
+        facets = self._label(grouped)
+        facets["approximate"] = sample < total
+        return total, facets
+
+    def page(self, prepared: Prepared, *, offset: int, limit: int):
+        """ts_rank orders the matches; for a very common word, the most recent RANK_WINDOW of them."""
+        from .search import Hit
+
+        condition = f"{self.match_sql} AND {prepared.where}"
+        args = [prepared.match, *prepared.params]
+        total = self._run(f"SELECT count(*) FROM {self.from_sql} WHERE {condition}", args)[0][0]
+        rank = f"ts_rank(e.vector, to_tsquery('simple', %s)) * {LESSON_BOOST}"
+        columns = "e.id, e.kind, e.object_id, e.document_id"
+        if total <= RANK_WINDOW:
+            sql = (
+                f"SELECT {columns}, {rank} AS score FROM {self.from_sql} WHERE {condition} "
+                "ORDER BY score DESC, e.id LIMIT %s OFFSET %s"
+            )
+            rows = self._run(sql, [prepared.match, *args, limit, offset])
+        else:
+            recent = f"SELECT * FROM {self.from_sql} WHERE {condition} ORDER BY e.id DESC LIMIT %s"
+            sql = f"SELECT {columns}, {rank} AS score FROM ({recent}) e ORDER BY score DESC, e.id LIMIT %s OFFSET %s"
+            rows = self._run(sql, [prepared.match, *args, RANK_WINDOW, limit, offset])
+            if offset + limit > RANK_WINDOW:
+                tail = (
+                    f"SELECT {columns}, 0 FROM {self.from_sql} WHERE {condition} ORDER BY e.id DESC LIMIT %s OFFSET %s"
+                )
+                start = max(offset, RANK_WINDOW)
+                rows += self._run(tail, [*args, offset + limit - start, start])
+        return [Hit(*row[:4], float(row[4] or 0)) for row in rows][:limit]
+
 
 def backend() -> Engine:
     if connection.vendor == "postgresql":
