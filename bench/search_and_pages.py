@@ -110,10 +110,16 @@ def build(n: int, *, seed: int = 7) -> None:
     print(f"  indexed them in {time.perf_counter() - started:.0f} s")
 
 
-def timed(function, repeat: int) -> list[float]:
-    function()  # warm up caches and connections, as a running worker would be
+def timed(function, repeat: int, *, cold: bool = False) -> list[float]:
+    """Milliseconds per call. Warm: as a running worker serves it, cached counts included.
+    Cold: the cache emptied before every call, as right after content changed."""
+    from django.core.cache import cache
+
+    function()  # warm up connections and the per-process segmenter
     samples = []
     for _ in range(repeat):
+        if cold:
+            cache.clear()
         started = time.perf_counter()
         function()
         samples.append((time.perf_counter() - started) * 1000)
@@ -148,7 +154,7 @@ def measure(repeat: int) -> None:
         queryset.count()
         list(queryset.order_by("-created_at", "-pk")[:20])
 
-    print(f"\n{'what':42s} {'p50 ms':>8s} {'p95 ms':>8s} {'naive p50':>10s} {'ratio':>7s}")
+    print(f"\n{'what':42s} {'p50 ms':>8s} {'p95 ms':>8s} {'naive p50':>10s} {'ratio':>7s}  (search is never cached)")
     search_p95, page_p95 = [], []
     for q in QUERIES:
         samples = timed(lambda q=q: get("/search/", {"q": q}), repeat)
@@ -171,13 +177,19 @@ def measure(repeat: int) -> None:
         ("/recommendations/", None),
         ("/documents/", None),
     ]
+    print(f"\n{'page':42s} {'p50 ms':>8s} {'p95 ms':>8s} {'cold p50':>10s} {'cold p95':>9s}")
+    cold_p95 = []
     for url, params in pages:
         samples = timed(lambda url=url, params=params: get(url, params), repeat)
+        cold = timed(lambda url=url, params=params: get(url, params), max(5, repeat // 2), cold=True)
         page_p95.append(p95(samples))
+        cold_p95.append(p95(cold))
         label = url + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
-        print(f"{label:42s} {statistics.median(samples):8.1f} {p95(samples):8.1f}")
-    print(f"\n{connection.vendor}: search p95 worst {max(search_p95):.1f} ms (target < 100); "
-          f"pages p95 worst {max(page_p95):.1f} ms (target < 50)")  # fmt: skip
+        print(f"{label:42s} {statistics.median(samples):8.1f} {p95(samples):8.1f} "
+              f"{statistics.median(cold):10.1f} {p95(cold):9.1f}")  # fmt: skip
+    print(f"\n{connection.vendor}: search p95 worst {max(search_p95):.1f} ms, median of p95s "
+          f"{statistics.median(search_p95):.1f} ms (target < 100); pages p95 worst {max(page_p95):.1f} ms warm, "
+          f"{max(cold_p95):.1f} ms cold (target < 50)")  # fmt: skip
 
 
 def main() -> int:
