@@ -242,3 +242,8 @@ def documents_for_place(place: Place, *, visible: QuerySet[SourceDocument]) -> Q
     """Documents that mention the place or a place under it."""
     linked = SourceDocument.places.through.objects.filter(place__adcode__startswith=place.code_prefix)
     return visible.filter(pk__in=linked.values("sourcedocument_id")).order_by("pk")
+
+
+def counts_by_document(lessons: QuerySet, document_ids: list[int]) -> dict[int, int]:
+    rows = lessons.filter(document_id__in=document_ids).values("document_id").annotate(n=Count("pk"))
+    return {row["document_id"]: row["n"] for row in rows.order_by()}

@@ -18,7 +18,7 @@ from .text.query import Term
 FACET_SAMPLE = 1000
 # SQLite: above this many matches, bm25 ranks the most recent RANK_WINDOW of them
 # (a scan FTS5 can stop early) rather than all of them.
-RANK_WINDOW = 20000
+RANK_WINDOW = 10000
 # Lessons rank 1.5 times higher than document sections matching as well.
 LESSON_BOOST = "(CASE WHEN e.kind = 'section' THEN 1.0 ELSE 1.5 END)"
 LEVEL_PREFIX = {Place.Level.PROVINCE: 2, Place.Level.PREFECTURE: 4, Place.Level.COUNTY: 6}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
@@ -201,18 +201,14 @@ def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def document_list(request: HttpRequest) -> HttpResponse:
     visible = Visible(request)
-    documents = (
-        visible.documents.select_related("duplicate_of")
-        .annotate(
-            practice_count=Count("practices", filter=visible.lesson_filter("practices"), distinct=True),
-            recommendation_count=Count(
-                "recommendations", filter=visible.lesson_filter("recommendations"), distinct=True
-            ),
-        )
-        .order_by("pk")
-    )
-    page = _page(request, documents)
+    page = _page(request, visible.documents.select_related("duplicate_of").order_by("pk"))
+    # Lesson counts for this page's documents only: one grouped query each, not an aggregate over the base.
+    ids = [document.pk for document in page]
+    practices = browsing.counts_by_document(visible.practices, ids)
+    recommendations = browsing.counts_by_document(visible.recommendations, ids)
     for document in page:
+        document.practice_count = practices.get(document.pk, 0)
+        document.recommendation_count = recommendations.get(document.pk, 0)
         original = document.duplicate_of
         document.visible_duplicate_of = (
             original if original and (visible.staff or original.status == "published") else None
