@@ -115,11 +115,14 @@ def timed(function, repeat: int, *, cold: bool = False) -> list[float]:
     Cold: the cache emptied before every call, as right after content changed."""
     from django.core.cache import cache
 
+    from experiences import caching
+
     function()  # warm up connections and the per-process segmenter
     samples = []
     for _ in range(repeat):
         if cold:
             cache.clear()
+            caching._local.clear()
         started = time.perf_counter()
         function()
         samples.append((time.perf_counter() - started) * 1000)

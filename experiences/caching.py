@@ -39,12 +39,27 @@ def content_changed() -> None:
     cache.set(VERSION_KEY, time.time_ns(), None)
 
 
+# This process's copies of cached values: the counts behind /places/ hold thousands
+# of objects, and unpickling them from the shared cache on every request costs
+# more than the rest of the page. Keys carry the content version, so a stale
+# copy is never found, only dropped.
+_local: dict[str, tuple[float, object]] = {}
+LOCAL_ENTRIES = 64
+
+
 def cached(name: str, compute: Callable[[], T], *, variant: str = "") -> T:
     key = f"kbase:{name}:{variant}:{content_version()}"
+    now = time.monotonic()
+    hit = _local.get(key)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, CACHE_SECONDS)
+    if len(_local) >= LOCAL_ENTRIES:
+        _local.clear()
+    _local[key] = (now, value)
     return value
 
 

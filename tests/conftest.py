@@ -40,6 +40,10 @@ def _fresh_cache():
     """Rolled-back test transactions do not bump the content version: start every test with an empty cache."""
     from django.core.cache import cache
 
+    from experiences import caching
+
     cache.clear()
+    caching._local.clear()
     yield
     cache.clear()
+    caching._local.clear()
