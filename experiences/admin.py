@@ -10,7 +10,18 @@ from django.utils.translation import ngettext
 
 from . import search
 from .caching import content_changed
-from .models import Place, PlaceAlias, Practice, Recommendation, Section, SourceDocument, Status, Theme
+from .models import (
+    Place,
+    PlaceAlias,
+    PlaceMention,
+    Practice,
+    Recommendation,
+    SearchEntry,
+    Section,
+    SourceDocument,
+    Status,
+    Theme,
+)
 
 
 def _set_status(modeladmin, request, queryset, status: str) -> None:
@@ -210,3 +221,31 @@ class RecommendationAdmin(LessonAdmin):
 
 
 from . import admin_import  # noqa: E402,F401  (registers the import pages)
+
+
+@admin.register(PlaceMention)
+class PlaceMentionAdmin(admin.ModelAdmin):
+    """Where the importer found each place: for checking place detection on a document."""
+
+    list_display = ["surface", "place", "document", "start"]
+    list_filter = [("document", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["surface", "place__name", "document__title"]
+    list_select_related = ["place", "document"]
+    autocomplete_fields = ["place", "document"]
+
+
+@admin.register(SearchEntry)
+class SearchEntryAdmin(admin.ModelAdmin):
+    """The search index, read-only: to see what a document or lesson was indexed as."""
+
+    list_display = ["__str__", "kind", "document", "published"]
+    list_filter = ["kind", "published"]
+    search_fields = ["title"]
+    list_select_related = ["document"]
+    readonly_fields = ["kind", "object_id", "document", "published", "title", "body", "tags", "chars"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

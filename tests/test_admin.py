@@ -47,6 +47,11 @@ def test_every_model_has_a_changelist_add_and_change_page(admin_client, model):
     assert change.status_code == 200
 
 
+@pytest.mark.parametrize("name", ["placemention", "searchentry", "importbatch"])
+def test_supporting_models_have_a_changelist(admin_client, name):
+    assert admin_client.get(reverse(f"admin:experiences_{name}_changelist")).status_code == 200
+
+
 def test_admin_search_and_filters(admin_client):
     url = reverse("admin:experiences_practice_changelist")
     html = admin_client.get(url, {"q": "雨伞"}).content.decode()
