@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from django.db import connection, transaction
+from django.db.models import Prefetch
 
 from . import segmentation
 from .models import Place, PlaceAlias, Practice, Recommendation, SearchEntry, Section, SourceDocument, Status, Theme
 from .text.query import Query, Term, index_words, parse_query, unique_characters
 
-BATCH = 500
+BATCH = 2000
 _suspended = threading.local()
 
 
@@ -42,10 +43,6 @@ def suspended():
 
 
 # --- the index ---------------------------------------------------------------------
-
-
-def _words(text: str) -> str:
-    return index_words(segmentation.segmenter().cut(to_simplified(text), search=True))
 
 
 @cache
@@ -80,24 +77,31 @@ def theme_tokens(themes: Iterable[Theme]) -> list[str]:
 def _entry(kind: str, obj, *, title: str, body: str, tags: list[str], published: bool) -> SearchEntry:
     # Visibility, type and document as tokens too: SQLite answers every filter inside FTS5.
     tags = [*tags, f"vis{int(published)}", f"k{kind}", f"d{obj.document_id}"]
+    title, body = to_simplified(title), to_simplified(body)
+    cut = segmentation.segmenter().cut
     return SearchEntry(
         kind=kind,
         object_id=obj.pk,
         document_id=obj.document_id,
         published=published,
-        title=_words(title),
-        body=_words(body),
+        title=index_words(cut(title, search=True)),
+        body=index_words(cut(body, search=True)),
         tags=" ".join(tags),
-        chars=unique_characters(to_simplified(f"{title} {body}")),
+        chars=unique_characters(f"{title} {body}"),
     )
 
 
 def _lesson_entries(model, ids: Iterable[int]) -> list[SearchEntry]:
     entries = []
-    queryset = (
-        model.objects.filter(pk__in=list(ids)).select_related("document").prefetch_related("places", "themes", "tags")
+    # Not select_related("document"): that would load a document's whole text for each of its lessons.
+    queryset = model.objects.filter(pk__in=list(ids)).prefetch_related(
+        Prefetch("places", queryset=Place.objects.only("adcode", "level")), "themes", "tags"
     )
-    for lesson in queryset:
+    lessons = list(queryset)
+    statuses = dict(
+        SourceDocument.objects.filter(pk__in={lesson.document_id for lesson in lessons}).values_list("pk", "status")
+    )
+    for lesson in lessons:
         tags = place_tokens(lesson.places.all()) + theme_tokens(lesson.themes.all())
         keywords = " ".join(t.name for t in lesson.tags.all())
         if model is Practice:
@@ -106,22 +110,28 @@ def _lesson_entries(model, ids: Iterable[int]) -> list[SearchEntry]:
         else:
             body = "\n".join([lesson.body, lesson.excerpt, lesson.audience, keywords])
             kind = SearchEntry.Kind.RECOMMENDATION
-        published = lesson.status == Status.PUBLISHED and lesson.document.status == Status.PUBLISHED
+        published = lesson.status == Status.PUBLISHED and statuses.get(lesson.document_id) == Status.PUBLISHED
         entries.append(_entry(kind, lesson, title=lesson.title, body=body, tags=tags, published=published))
     return entries
 
 
-def section_text(section: Section, *, children: list[Section]) -> str:
-    """A section's own words: up to its first sub-section, which is indexed on its own."""
+def section_text(section: Section, *, children: list[Section], text: str) -> str:
+    """A section's own words (of its document's ``text``): up to its first sub-section, indexed on its own."""
     end = min([c.start for c in children if c.start > section.start] or [section.end])
-    return section.document.text[section.start : max(end, section.start)]
+    return text[section.start : max(end, section.start)]
 
 
 def _section_entries(ids: Iterable[int]) -> list[SearchEntry]:
     # Sections carry no place tokens: a document names many places, and a
     # place query should bring up the lessons linked to the place, not every
     # section of every document that mentions it somewhere.
-    sections = list(Section.objects.filter(pk__in=list(ids)).select_related("document"))
+    sections = list(Section.objects.filter(pk__in=list(ids)))
+    documents = {
+        pk: (text, status)
+        for pk, text, status in SourceDocument.objects.filter(pk__in={s.document_id for s in sections}).values_list(
+            "pk", "text", "status"
+        )
+    }
     children: dict[int, list[Section]] = {}
     for child in Section.objects.filter(parent_id__in=[s.pk for s in sections]).only("pk", "parent_id", "start"):
         children.setdefault(child.parent_id, []).append(child)
@@ -130,9 +140,9 @@ def _section_entries(ids: Iterable[int]) -> list[SearchEntry]:
             SearchEntry.Kind.SECTION,
             s,
             title=f"{s.label}{s.heading}",
-            body=section_text(s, children=children.get(s.pk, [])),
+            body=section_text(s, children=children.get(s.pk, []), text=documents[s.document_id][0]),
             tags=[],
-            published=s.document.status == Status.PUBLISHED,
+            published=documents[s.document_id][1] == Status.PUBLISHED,
         )
         for s in sections
     ]
