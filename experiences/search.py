@@ -167,12 +167,21 @@ def index(*, practices: Iterable[int] = (), recommendations: Iterable[int] = (),
 
 
 def index_documents(documents: Iterable[int]) -> int:
-    """Everything that belongs to these documents: their sections and lessons."""
+    """Everything that belongs to these documents: their lessons, and the sections of published ones.
+
+    An unpublished document's own text is not searched (its draft lessons
+    are, for curators); it is indexed when the document is published. This
+    also keeps an import from indexing each text twice, as sections and as
+    the drafts proposed from them.
+    """
     ids = list(documents)
+    published = SourceDocument.objects.filter(pk__in=ids, status=Status.PUBLISHED).values_list("pk", flat=True)
+    unpublished_sections = Section.objects.filter(document_id__in=ids).exclude(document_id__in=published)
+    remove(SearchEntry.Kind.SECTION, unpublished_sections.values_list("pk", flat=True))
     return index(
         practices=Practice.objects.filter(document_id__in=ids).values_list("pk", flat=True),
         recommendations=Recommendation.objects.filter(document_id__in=ids).values_list("pk", flat=True),
-        sections=Section.objects.filter(document_id__in=ids).values_list("pk", flat=True),
+        sections=Section.objects.filter(document_id__in=published).values_list("pk", flat=True),
     )
 
 

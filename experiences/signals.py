@@ -54,7 +54,7 @@ def document_saved(sender, instance, raw=False, **kwargs):
 def section_saved(sender, instance, raw=False, **kwargs):
     if not raw and search.indexing_enabled():
         # A parent's own text ends where its first sub-section starts: reindex the siblings too.
-        search.index(sections=Section.objects.filter(document_id=instance.document_id).values_list("pk", flat=True))
+        search.index_documents([instance.document_id])
 
 
 @receiver(post_save)

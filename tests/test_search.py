@@ -288,3 +288,15 @@ def test_a_very_common_word_is_ranked_in_a_window_and_every_match_stays_reachabl
     first, second = urls(1), urls(2)
     assert second
     assert not set(first) & set(second)  # no match listed twice across pages
+
+
+def test_a_documents_text_is_searchable_once_it_is_published(staff_client):
+    from experiences.importing import import_file
+    from tests.paths import SAMPLES
+
+    _, result = import_file(name="report.txt", data=(SAMPLES / "unseen_report.txt").read_bytes())
+    [document] = result.documents
+    assert not SearchEntry.objects.filter(kind="section", document=document).exists()
+    document.status = Status.PUBLISHED
+    document.save()
+    assert SearchEntry.objects.filter(kind="section", document=document).count() == document.sections.count()
