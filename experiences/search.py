@@ -4,7 +4,7 @@ Indexing: each item becomes a SearchEntry whose columns hold its words as
 segmented by jieba in search mode (so 中关村自主创新示范区 is found by 中关村
 and by 示范区), place tokens (``p420100`` for 武汉 and ``p420000`` for 湖北, so
 a place query finds what is linked to the places under it), theme tokens and
-its distinct characters (for one-character queries). Querying: the reader's
+the distinct characters of its title (for one-character queries). Querying: the reader's
 text is parsed into quoted literals (experiences.text.query) and matched by
 SQLite FTS5 or a PostgreSQL tsvector; the backend follows the database vendor.
 """
@@ -87,7 +87,10 @@ def _entry(kind: str, obj, *, title: str, body: str, tags: list[str], published:
         title=index_words(cut(title, search=True)),
         body=index_words(cut(body, search=True)),
         tags=" ".join(tags),
-        chars=unique_characters(f"{title} {body}"),
+        # The characters of the title only: a one-character query (人, 村) finds
+        # titles containing it anywhere, and bodies where it stands as a word.
+        # Every character of every body would double the index for little gain.
+        chars=unique_characters(title),
     )
 
 
