@@ -68,9 +68,9 @@ class PlaceCount:
         return self.practices + self.recommendations
 
 
-def _counts_by_prefix(*, through, lesson_field: str, lessons: QuerySet, length: int, within: str) -> dict[str, int]:
+def _counts_by_prefix(*, through, lesson_field: str, lessons: QuerySet, length: int) -> dict[str, int]:
     rows = (
-        through.objects.filter(**{f"{lesson_field}__in": lessons.values("pk")}, place__adcode__startswith=within)
+        through.objects.filter(**{f"{lesson_field}__in": lessons.values("pk")})
         .annotate(prefix=Substr("place__adcode", 1, length))
         .values("prefix")
         .annotate(n=Count(lesson_field, distinct=True))
@@ -78,16 +78,12 @@ def _counts_by_prefix(*, through, lesson_field: str, lessons: QuerySet, length: 
     return {row["prefix"]: row["n"] for row in rows}
 
 
-def place_counts(
-    *, practices: QuerySet[Practice], recommendations: QuerySet[Recommendation], within: Place | None = None
-) -> dict[str, PlaceCount]:
+def place_counts(*, practices: QuerySet[Practice], recommendations: QuerySet[Recommendation]) -> dict[str, PlaceCount]:
     """Distinct lessons per place, each place counting the places under it.
 
     Returns a map adcode → counts for every place that has lessons, directly
-    or through its descendants (only places under ``within`` when given).
-    Six grouped queries plus one for the places.
+    or through its descendants. Six grouped queries plus one for the places.
     """
-    prefix_filter = within.code_prefix if within else ""
     by_prefix: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for index, (through, field_name, lessons) in enumerate(
         [
@@ -96,9 +92,7 @@ def place_counts(
         ]
     ):
         for length in (2, 4, 6):
-            counts = _counts_by_prefix(
-                through=through, lesson_field=field_name, lessons=lessons, length=length, within=prefix_filter
-            )
+            counts = _counts_by_prefix(through=through, lesson_field=field_name, lessons=lessons, length=length)
             for prefix, n in counts.items():
                 by_prefix[prefix][index] = n
     places = Place.objects.filter(

@@ -319,17 +319,3 @@ def tidy_for_suggestions(raw: str) -> str:
     from .text.query import tidy
 
     return tidy(raw)[:30]
-
-
-def aliases_of(places: Iterable[Place]) -> dict[int, list[str]]:
-    result: dict[int, list[str]] = {}
-    for alias in PlaceAlias.objects.filter(place__in=list(places)):
-        result.setdefault(alias.place_id, []).append(alias.name)
-    return result
-
-
-def search_backends_for_tests():
-    """The engine of the current database (for tests of the query expressions)."""
-    from .search_backends import backend
-
-    return backend()

@@ -21,7 +21,6 @@ FACET_SAMPLE = 1000
 RANK_WINDOW = 10000
 # Lessons rank 1.5 times higher than document sections matching as well.
 LESSON_BOOST = "(CASE WHEN e.kind = 'section' THEN 1.0 ELSE 1.5 END)"
-LEVEL_PREFIX = {Place.Level.PROVINCE: 2, Place.Level.PREFECTURE: 4, Place.Level.COUNTY: 6}
 
 
 @dataclass
@@ -33,9 +32,6 @@ class Prepared:
 
 
 class Engine:
-    from_sql: str
-    match_sql: str
-
     def literal(self, word: str) -> str:
         raise NotImplementedError
 
@@ -46,10 +42,6 @@ class Engine:
         raise NotImplementedError
 
     def all_of(self, parts: list[str]) -> str:
-        raise NotImplementedError
-
-    def order_sql(self) -> tuple[str, int]:
-        """ORDER BY clause, and how many times it needs the match parameter."""
         raise NotImplementedError
 
     def match_expression(self, terms: list[Term]) -> str:
@@ -83,53 +75,13 @@ class Engine:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
-    def _matched(self, match: str, where: str, params: list) -> tuple[str, list]:
-        return (
-            f"SELECT e.id, e.kind, e.object_id, e.document_id FROM {self.from_sql} WHERE {self.match_sql} AND {where}",
-            [
-                match,
-                *params,
-            ],
-        )
-
-    def page(self, prepared: Prepared, *, offset: int, limit: int):
-        from .search import Hit
-
-        match, where, params = prepared.match, prepared.where, prepared.params
-        order, uses = self.order_sql()
-        sql = (
-            f"SELECT e.id, e.kind, e.object_id, e.document_id, {order} AS score FROM {self.from_sql} "
-            f"WHERE {self.match_sql} AND {where} ORDER BY score {self.direction}, e.id LIMIT %s OFFSET %s"
-        )
-        rows = self._run(sql, [match] * uses + [match, *params, limit, offset])
-        return [Hit(*row[:4], float(row[4] or 0)) for row in rows]
-
     def totals(self, prepared: Prepared) -> tuple[int, dict]:
-        """The number of matches and every facet's counts.
+        """The number of matches and every facet's counts (type, document, province, theme)."""
+        raise NotImplementedError
 
-        Counts per type and document are exact. Counts per province and theme
-        need the link tables; for a very common word (tens of thousands of
-        matches) they are counted on the first FACET_SAMPLE matches and scaled,
-        and the page says they are approximate.
-        """
-        matched, args = self._matched(prepared.match, prepared.where, prepared.params)
-        sql = (
-            f"WITH m AS MATERIALIZED ({matched}) "
-            "SELECT 'type', m.kind, count(*) FROM m GROUP BY m.kind "
-            "UNION ALL SELECT 'document', CAST(m.document_id AS TEXT), count(*) FROM m GROUP BY m.document_id"
-        )
-        grouped: dict[str, list[tuple[str, int]]] = {"type": [], "document": [], "place": [], "theme": []}
-        for facet, value, n in self._run(sql, args):
-            grouped[facet].append((value, n))
-        total = sum(n for _, n in grouped["type"])
-        if not total:
-            return 0, {}
-        sample = min(total, FACET_SAMPLE)
-        for facet, value, n in self._link_facets(f"{matched} LIMIT %s", [*args, sample]):
-            grouped[facet].append((value, round(n * total / sample)))
-        facets = self._label(grouped)
-        facets["approximate"] = sample < total
-        return total, facets
+    def page(self, prepared: Prepared, *, offset: int, limit: int) -> list:
+        """Hits ``offset:offset+limit`` in rank order."""
+        raise NotImplementedError
 
     def _link_facets(self, matched: str, args: list) -> list[tuple]:
         """Matched lessons per province and per top-level theme, over the (sampled) matches."""
@@ -172,14 +124,8 @@ class Engine:
 
 
 class SQLiteEngine(Engine):
-    # The full-text match runs first, once; CROSS JOIN keeps SQLite's planner
-    # from looping over the entries and re-running the match for each of them.
-    from_sql = (
-        "(SELECT rowid AS id, rank FROM experiences_searchentry_fts WHERE experiences_searchentry_fts MATCH %s) f "
-        "CROSS JOIN experiences_searchentry e ON e.id = f.id"
-    )
-    match_sql = "1 = 1"
-    direction = "ASC"  # bm25: lower is better
+    """FTS5. Every query runs the match first, once, inside a subquery; CROSS JOIN keeps
+    SQLite's planner from looping over the entries and re-running the match for each."""
 
     def literal(self, word: str) -> str:
         return '"' + word.replace('"', '""') + '"'
@@ -192,9 +138,6 @@ class SQLiteEngine(Engine):
 
     def all_of(self, parts):
         return "(" + " AND ".join(parts) + ")" if len(parts) > 1 else parts[0]
-
-    def order_sql(self):
-        return "f.rank", 0
 
     def prepare(self, terms: list[Term], filters) -> Prepared:
         """Visibility, type and document become index tokens: every question is one FTS5 match.
@@ -288,7 +231,6 @@ class SQLiteEngine(Engine):
 class PostgresEngine(Engine):
     from_sql = "experiences_searchentry e"
     match_sql = "e.vector @@ to_tsquery('simple', %s)"
-    direction = "DESC"
 
     def literal(self, word: str) -> str:
         return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
@@ -301,13 +243,6 @@ class PostgresEngine(Engine):
 
     def all_of(self, parts):
         return "(" + " & ".join(parts) + ")" if len(parts) > 1 else parts[0]
-
-    def order_sql(self):
-        return f"ts_rank(e.vector, to_tsquery('simple', %s)) * {LESSON_BOOST}", 1
-
-    @staticmethod
-    def prefix_sql(length: int) -> str:
-        return f"substr(x.adcode, 1, {length})"
 
     def totals(self, prepared: Prepared) -> tuple[int, dict]:
         """Exact counts per type from the GIN index; documents, provinces and themes from a sample."""
