@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_filters",
     "taggit",
     "experiences",
+    "briefings",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +162,8 @@ KBASE_IMPORT_MAX_BYTES = int(os.environ.get("KBASE_IMPORT_MAX_BYTES", str(20 * 1
 KBASE_DUPLICATE_THRESHOLD = float(os.environ.get("KBASE_DUPLICATE_THRESHOLD", "0.8"))
 # Word segmentation engine: "rjieba" (jieba-rs, fast) or "jieba" (the reference Python implementation).
 KBASE_SEGMENTER = os.environ.get("KBASE_SEGMENTER", "rjieba")
+# Export: a selection of more lessons than this is refused (a 100-page briefing holds about 150).
+KBASE_EXPORT_MAX_ITEMS = int(os.environ.get("KBASE_EXPORT_MAX_ITEMS", "500"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -183,5 +186,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"jieba": {"level": "WARNING"}},
+    # jieba and WeasyPrint narrate every step at INFO; their warnings still show.
+    "loggers": {"jieba": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -1,0 +1,254 @@
+"""A selection turned into a briefing: grouped lessons with everything every export format prints.
+
+Loading runs a fixed number of queries whatever the selection's size; the
+result is plain data (no model instances), so the PDF, Word, CSV and JSON
+writers only format it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from experiences.models import Place, Practice, Recommendation, Status, Theme
+
+from .selection import PRACTICE, RECOMMENDATION, Selection
+
+GROUPINGS = ("theme", "place", "none")
+
+
+@dataclass
+class Citation:
+    document: str
+    byline: str = ""
+    date: str = ""
+    publisher: str = ""
+    section: str = ""
+    url: str = ""
+
+    def text(self) -> str:
+        """The reference as a footnote gives it: 《文献》，作者（单位），2013年5月，刊载处 · 章节."""
+        parts = [f"《{self.document}》"] + [p for p in (self.byline, self.date, self.publisher) if p]
+        return "，".join(parts) + (f" · {self.section}" if self.section else "")
+
+
+@dataclass
+class SubPoint:
+    pk: int
+    label: str
+    title: str
+    body: str
+
+
+@dataclass
+class Lesson:
+    kind: str
+    pk: int
+    title: str
+    status: str
+    places: list[str]
+    themes: list[str]
+    tags: list[str]
+    summary: str
+    body: str
+    excerpt: str
+    citation: Citation
+    url: str
+    audience: str = ""
+    sub_points: list[SubPoint] = field(default_factory=list)
+    behind: list[str] = field(default_factory=list)
+    # Where it is filed when grouped: (sort key, heading).
+    theme_group: tuple = ((1,), "")
+    place_group: tuple = ((1,), "")
+
+    @property
+    def kind_label(self) -> str:
+        return _("经验做法") if self.kind == PRACTICE else _("启示建议")
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.kind[0]}{self.pk}"
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.body.splitlines() if p.strip()]
+
+
+@dataclass
+class Group:
+    title: str
+    lessons: list[Lesson]
+    anchor: str = ""
+
+
+@dataclass
+class Briefing:
+    title: str
+    criteria: list[str]
+    introduction: str
+    grouping: str
+    groups: list[Group]
+    date: datetime.date
+    organization: str
+
+    @property
+    def lessons(self) -> list[Lesson]:
+        return [lesson for group in self.groups for lesson in group.lessons]
+
+    @property
+    def practice_count(self) -> int:
+        return sum(1 for lesson in self.lessons if lesson.kind == PRACTICE)
+
+    @property
+    def recommendation_count(self) -> int:
+        return sum(1 for lesson in self.lessons if lesson.kind == RECOMMENDATION)
+
+    @property
+    def date_display(self) -> str:
+        return f"{self.date.year}年{self.date.month}月{self.date.day}日"
+
+    @property
+    def count_display(self) -> str:
+        parts = []
+        if self.practice_count:
+            parts.append(_("经验做法 %(n)d 条") % {"n": self.practice_count})
+        if self.recommendation_count:
+            parts.append(_("启示建议 %(n)d 条") % {"n": self.recommendation_count})
+        return "、".join(parts)
+
+
+def _place_name(place: Place) -> str:
+    return "".join(a.short_name for a in place.ancestors()) + place.name
+
+
+def _place_group(places: list[Place]) -> tuple:
+    """Filed under the city (a county goes under its city; a province stays itself)."""
+    if not places:
+        return ((1,), _("未标注地区"))
+    place = places[0]
+    if place.level == Place.Level.COUNTY and place.parent is not None:
+        place = place.parent
+    return ((0, place.adcode), _place_name(place))
+
+
+def _theme_key(theme: Theme) -> tuple:
+    top = theme.parent or theme
+    return (top.order, top.pk, theme.parent_id is not None, theme.order, theme.pk)
+
+
+def _theme_group(themes: list[Theme]) -> tuple:
+    """Filed under the top-level theme of its first theme."""
+    if not themes:
+        return ((1,), _("其他"))
+    top = themes[0].parent or themes[0]
+    return ((0, top.order, top.pk), top.name)
+
+
+def _citation(lesson) -> Citation:
+    document = lesson.document
+    return Citation(
+        document=document.title,
+        byline=document.byline,
+        date=document.published_display,
+        publisher=document.publisher,
+        section=str(lesson.section) if lesson.section_id else "",
+        url=document.get_absolute_url(),
+    )
+
+
+def _lesson(obj, *, kind: str) -> Lesson:
+    places = list(obj.places.all())
+    themes = sorted(obj.themes.all(), key=_theme_key)
+    lesson = Lesson(
+        kind=kind,
+        pk=obj.pk,
+        title=str(obj),
+        status="" if obj.status == Status.PUBLISHED else obj.get_status_display(),
+        places=[_place_name(p) for p in places],
+        themes=[str(t) for t in themes],
+        tags=sorted(t.name for t in obj.tags.all()),
+        summary=getattr(obj, "summary", ""),
+        body=obj.body,
+        excerpt=obj.excerpt,
+        citation=_citation(obj),
+        url=obj.get_absolute_url(),
+        audience=getattr(obj, "audience", ""),
+        theme_group=_theme_group(themes),
+        place_group=_place_group(places),
+    )
+    if kind == RECOMMENDATION:
+        lesson.sub_points = [SubPoint(c.pk, c.label, c.title, c.body) for c in obj.children.all()]
+        behind = {p.pk: p for p in obj.derived_from.all()}
+        for child in obj.children.all():
+            behind.update((p.pk, p) for p in child.derived_from.all())
+        lesson.behind = [
+            f"{p.title}（{'、'.join(_place_name(x) for x in p.places.all())}）" if p.places.all() else p.title
+            for p in sorted(behind.values(), key=lambda p: p.pk)
+        ]
+    return lesson
+
+
+def _load(selection: Selection, *, user) -> dict[tuple[str, int], Lesson]:
+    places = Prefetch("places", queryset=Place.objects.select_related("parent__parent"))
+    common = ("document", "section")
+    practice_ids = [pk for kind, pk in selection.items if kind == PRACTICE]
+    recommendation_ids = [pk for kind, pk in selection.items if kind == RECOMMENDATION]
+    visible_practices = Practice.objects.visible_to(user).prefetch_related(places).order_by("pk")
+    practices = (
+        Practice.objects.filter(pk__in=practice_ids)
+        .select_related(*common)
+        .prefetch_related(places, "themes__parent", "tags")
+    )
+    children = Recommendation.objects.visible_to(user).order_by("order", "pk")
+    recommendations = (
+        Recommendation.objects.filter(pk__in=recommendation_ids)
+        .select_related(*common)
+        .prefetch_related(
+            places,
+            "themes__parent",
+            "tags",
+            Prefetch("derived_from", queryset=visible_practices),
+            Prefetch(
+                "children", queryset=children.prefetch_related(Prefetch("derived_from", queryset=visible_practices))
+            ),
+        )
+    )
+    loaded = {(PRACTICE, p.pk): _lesson(p, kind=PRACTICE) for p in practices}
+    loaded |= {(RECOMMENDATION, r.pk): _lesson(r, kind=RECOMMENDATION) for r in recommendations}
+    return loaded
+
+
+def group_lessons(lessons: Iterable[Lesson], *, grouping: str) -> list[Group]:
+    """Groups in theme order or place (adcode) order; lessons keep the selection's order inside a group."""
+    lessons = list(lessons)
+    if grouping == "none":
+        return [Group(title="", lessons=lessons, anchor="g1")] if lessons else []
+    buckets: dict[tuple, list[Lesson]] = {}
+    for lesson in lessons:
+        key = lesson.theme_group if grouping == "theme" else lesson.place_group
+        buckets.setdefault(key, []).append(lesson)
+    ordered = sorted(buckets.items(), key=lambda item: item[0][0])
+    return [Group(title=key[1], lessons=items, anchor=f"g{i}") for i, (key, items) in enumerate(ordered, 1)]
+
+
+def build_briefing(selection: Selection, *, user, grouping: str | None = None, title: str = "") -> Briefing:
+    grouping = grouping if grouping in GROUPINGS else selection.default_grouping
+    loaded = _load(selection, user=user)
+    # Sub-points selected together with their parent are printed under it, once.
+    nested = {(RECOMMENDATION, point.pk) for lesson in loaded.values() for point in lesson.sub_points}
+    lessons = [loaded[item] for item in selection.items if item in loaded and item not in nested]
+    return Briefing(
+        title=title.strip() or selection.title,
+        criteria=selection.criteria,
+        introduction=selection.introduction,
+        grouping=grouping,
+        groups=group_lessons(lessons, grouping=grouping),
+        date=timezone.localdate(),
+        organization=settings.KBASE_ORGANIZATION,
+    )

@@ -1,0 +1,274 @@
+"""What to export: a selection of lessons, built from the same parameters as the pages that show them.
+
+A selection is an ordered list of (kind, id) pairs plus the words that
+describe it on the cover. It is built with the lists' and search's own
+FilterSets and visibility rules, so an export holds exactly what the user
+was looking at, never more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from experiences import search
+from experiences.filters import (
+    LessonFilterSet,
+    PracticeFilterSet,
+    RecommendationFilterSet,
+    SearchFilterSet,
+    within_place,
+    within_theme,
+)
+from experiences.models import Place, Practice, Recommendation, SearchEntry, Theme
+
+from .models import Collection
+
+PRACTICE = "practice"
+RECOMMENDATION = "recommendation"
+
+
+class SelectionError(Exception):
+    """The parameters do not describe an exportable selection; the message says why, in Chinese."""
+
+
+class SelectionTooLarge(SelectionError):
+    def __init__(self, *, count: int, limit: int):
+        self.count, self.limit = count, limit
+        super().__init__(
+            _("所选内容共 %(count)d 条，超过了单次导出的上限 %(limit)d 条。请增加筛选条件缩小范围，或分批导出。")
+            % {"count": count, "limit": limit}
+        )
+
+
+class NotFound(SelectionError):
+    """The lesson, place, theme or collection does not exist or is not visible to this user."""
+
+
+@dataclass
+class Selection:
+    title: str
+    criteria: list[str] = field(default_factory=list)
+    items: list[tuple[str, int]] = field(default_factory=list)
+    introduction: str = ""
+    # Collections and search results have a meaningful order; a grouping of "none" keeps it.
+    default_grouping: str = "theme"
+
+    @property
+    def empty(self) -> bool:
+        return not self.items
+
+    @property
+    def practice_count(self) -> int:
+        return sum(1 for kind, _pk in self.items if kind == PRACTICE)
+
+    @property
+    def recommendation_count(self) -> int:
+        return sum(1 for kind, _pk in self.items if kind == RECOMMENDATION)
+
+
+def _limit() -> int:
+    return settings.KBASE_EXPORT_MAX_ITEMS
+
+
+def _take(kind: str, queryset, *, already: int = 0) -> list[tuple[str, int]]:
+    """The ids of a queryset, refused before loading if the selection would exceed the limit."""
+    count = queryset.count()
+    if already + count > _limit():
+        raise SelectionTooLarge(count=already + count, limit=_limit())
+    return [(kind, pk) for pk in queryset.values_list("pk", flat=True)]
+
+
+def _visible(user) -> tuple:
+    return Practice.objects.visible_to(user), Recommendation.objects.visible_to(user)
+
+
+def _top_level(recommendations):
+    """Sub-points are printed under their parent, so a selection names the parent points only."""
+    return recommendations.filter(parent__isnull=True)
+
+
+def for_lesson(*, kind: str, pk: int, user) -> Selection:
+    practices, recommendations = _visible(user)
+    queryset = practices if kind == PRACTICE else recommendations
+    lesson = queryset.filter(pk=pk).first()
+    if lesson is None:
+        raise NotFound(_("没有找到这条内容，或您无权查看。"))
+    return Selection(title=str(lesson), criteria=[_("单条导出")], items=[(kind, lesson.pk)])
+
+
+def for_place(*, place: Place, user) -> Selection:
+    practices, recommendations = _visible(user)
+    items = _take(
+        PRACTICE, within_place(practices, place=place, through=Practice.places.through).order_by("-created_at", "-pk")
+    )
+    ranked = within_place(_top_level(recommendations), place=place, through=Recommendation.places.through)
+    items += _take(RECOMMENDATION, ranked.order_by("document_id", "order", "pk"), already=len(items))
+    name = "".join(a.short_name for a in place.ancestors()) + place.name
+    return Selection(
+        title=_("%(place)s经验借鉴汇编") % {"place": name},
+        criteria=[_("地区：%(place)s（含下辖地区）") % {"place": name}],
+        items=items,
+        default_grouping="theme",
+    )
+
+
+def for_theme(*, theme: Theme, user) -> Selection:
+    practices, recommendations = _visible(user)
+    items = _take(
+        PRACTICE, within_theme(practices, theme=theme, through=Practice.themes.through).order_by("-created_at", "-pk")
+    )
+    ranked = within_theme(_top_level(recommendations), theme=theme, through=Recommendation.themes.through)
+    items += _take(RECOMMENDATION, ranked.order_by("document_id", "order", "pk"), already=len(items))
+    return Selection(
+        title=_("兄弟城市%(theme)s经验汇编") % {"theme": theme.name},
+        criteria=[_("主题：%(theme)s") % {"theme": theme}],
+        items=items,
+        default_grouping="place",
+    )
+
+
+def _describe(form, names: tuple[str, ...]) -> list[str]:
+    """The cover's "what was selected": each filled-in filter with its label, as the user typed or chose it."""
+    lines = []
+    for name in names:
+        value = form.cleaned_data.get(name)
+        if value in (None, "", False):
+            continue
+        if isinstance(value, Place):
+            value = "".join(a.short_name for a in value.ancestors()) + value.name
+        elif isinstance(value, SearchEntry.Kind):
+            value = value.label
+        lines.append(f"{form.fields[name].label}：{value}")
+    return lines
+
+
+def _bound(filterset_class, data: QueryDict, user, *, queryset):
+    filterset = filterset_class(data, queryset=queryset, request=SimpleNamespace(user=user))
+    if not filterset.is_valid():
+        messages = [str(m) for errors in filterset.form.errors.values() for m in errors]
+        raise SelectionError(" ".join(messages) or _("筛选条件无效。"))
+    return filterset
+
+
+def for_list(*, kind: str, data: QueryDict, user) -> Selection:
+    """The practice or recommendation list exactly as filtered on the page (``kind`` is the list's name)."""
+    practices, recommendations = _visible(user)
+    if kind == "practices":
+        filterset = _bound(PracticeFilterSet, data, user, queryset=practices.order_by("-created_at", "-pk"))
+        items, title = _take(PRACTICE, filterset.qs), _("经验做法汇编")
+    else:
+        queryset = _top_level(recommendations).order_by("document_id", "order", "pk")
+        filterset = _bound(RecommendationFilterSet, data, user, queryset=queryset)
+        items, title = _take(RECOMMENDATION, filterset.qs), _("启示建议汇编")
+    criteria = _describe(filterset.form, tuple(LessonFilterSet.base_filters))
+    return Selection(title=title, criteria=criteria or [_("全部")], items=items)
+
+
+def for_search(*, data: QueryDict, user) -> Selection:
+    """The search results page's lessons, in relevance order (document sections are not lessons: skipped)."""
+    staff = bool(user is not None and user.is_active and user.is_staff)
+    filterset = _bound(SearchFilterSet, data, user, queryset=SearchEntry.objects.none())
+    cleaned = filterset.form.cleaned_data
+    query = search.understand(cleaned.get("q") or "")
+    if query.empty:
+        raise SelectionError(_("请先输入搜索词。"))
+    if cleaned.get("type") == SearchEntry.Kind.SECTION:
+        raise SelectionError(_("原文章节不能导出为简报，请选择经验做法或启示建议。"))
+    filters = search.Filters(
+        kind=cleaned.get("type") or None,
+        document=cleaned["document"].pk if cleaned.get("document") else None,
+        place=cleaned.get("place"),
+        theme=cleaned.get("theme"),
+        include_drafts=bool(cleaned.get("drafts")) and staff,
+    )
+    items = _ranked_lessons(query, filters)
+    criteria = _describe(filterset.form, ("q", "type", "place", "theme", "document"))
+    return Selection(
+        title=_("“%(q)s”相关经验汇编") % {"q": cleaned.get("q")},
+        criteria=criteria,
+        items=items,
+        default_grouping="none",
+    )
+
+
+def _ranked_lessons(query, filters: search.Filters) -> list[tuple[str, int]]:
+    """The lesson hits in the search page's order, read in chunks; refused once past the limit."""
+    items, offset, chunk = [], 0, _limit() + 1
+    while True:
+        hits = search.search(query, filters=filters, offset=offset, limit=chunk, totals=False).hits
+        items += [(hit.kind, hit.object_id) for hit in hits if hit.kind in (PRACTICE, RECOMMENDATION)]
+        if len(items) > _limit():
+            kinds = [filters.kind] if filters.kind else [PRACTICE, RECOMMENDATION]
+            total = sum(search.search(query, filters=replace(filters, kind=k), limit=0).total for k in kinds)
+            raise SelectionTooLarge(count=total, limit=_limit())
+        if len(hits) < chunk:
+            return items
+        offset += chunk
+
+
+def for_collection(*, collection: Collection, user) -> Selection:
+    """A collection in its curated order; lessons the user may no longer see are left out."""
+    practices, recommendations = _visible(user)
+    rows = list(collection.items.values_list("practice_id", "recommendation_id"))
+    if len(rows) > _limit():
+        raise SelectionTooLarge(count=len(rows), limit=_limit())
+    seen_practices = set(practices.filter(pk__in=[p for p, _r in rows if p]).values_list("pk", flat=True))
+    seen_recommendations = set(recommendations.filter(pk__in=[r for _p, r in rows if r]).values_list("pk", flat=True))
+    items = [
+        (PRACTICE, p) if p else (RECOMMENDATION, r)
+        for p, r in rows
+        if (p and p in seen_practices) or (r and r in seen_recommendations)
+    ]
+    return Selection(
+        title=collection.title,
+        criteria=[_("汇编：%(title)s") % {"title": collection.title}],
+        items=items,
+        introduction=collection.introduction,
+        default_grouping="none",
+    )
+
+
+# Parameters that steer the export itself, not which lessons are selected.
+CONTROL_PARAMETERS = ("source", "id", "adcode", "slug", "format", "group", "title", "page", "rpage")
+
+
+def _pk(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound(_("没有找到要导出的内容。")) from None
+
+
+def from_parameters(data: QueryDict, *, user) -> Selection:
+    """The selection named by an export URL: ``source`` plus what that page itself takes."""
+    source = data.get("source", "")
+    filters = data.copy()
+    for key in CONTROL_PARAMETERS:
+        filters.pop(key, None)
+    if source in (PRACTICE, RECOMMENDATION):
+        return for_lesson(kind=source, pk=_pk(data.get("id")), user=user)
+    if source == "place":
+        place = Place.objects.select_related("parent__parent").filter(adcode=str(data.get("adcode", ""))[:6]).first()
+        if place is None:
+            raise NotFound(_("没有找到这个地区。"))
+        return for_place(place=place, user=user)
+    if source == "theme":
+        theme = Theme.objects.select_related("parent").filter(slug=str(data.get("slug", ""))[:60]).first()
+        if theme is None:
+            raise NotFound(_("没有找到这个主题。"))
+        return for_theme(theme=theme, user=user)
+    if source in ("practices", "recommendations"):
+        return for_list(kind=source, data=filters, user=user)
+    if source == "search":
+        return for_search(data=filters, user=user)
+    if source == "collection":
+        collection = Collection.objects.visible_to(user).filter(pk=_pk(data.get("id"))).first()
+        if collection is None:
+            raise NotFound(_("没有找到这个汇编，或您无权查看。"))
+        return for_collection(collection=collection, user=user)
+    raise SelectionError(_("请从地区、主题、列表、搜索结果或汇编页面进入导出。"))

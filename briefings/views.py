@@ -1,0 +1,152 @@
+"""Export and collection pages. Thin: selection.py, assemble.py, exporting.py and collecting.py do the work."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from experiences.models import Practice, Recommendation
+
+from . import collecting, exporting, selection
+from .checks import pdf_problems
+from .forms import AddToCollectionForm, CollectionForm, ExportOptionsForm
+from .models import Collection, CollectionItem
+from .pdf import PDFUnavailable
+
+
+def _download(file: exporting.ExportFile) -> HttpResponse:
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, file.filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def export(request: HttpRequest) -> HttpResponse:
+    """Without ``format``: what will be exported and the choices; with it: the file."""
+    options = ExportOptionsForm(request.GET)
+    context = {"options": options, "pdf_problems": pdf_problems(), "formats": exporting.FORMATS}
+    try:
+        chosen = selection.from_parameters(request.GET, user=request.user)
+    except selection.NotFound as error:
+        return render(request, "briefings/export.html", context | {"error": error}, status=404)
+    except selection.SelectionError as error:
+        return render(request, "briefings/export.html", context | {"error": error}, status=400)
+    context |= {"selection": chosen, "hidden": _passed_on(request)}
+    fmt = request.GET.get("format")
+    if chosen.empty or not fmt:
+        return render(request, "briefings/export.html", context)
+    if not options.is_valid():
+        return render(request, "briefings/export.html", context, status=400)
+    try:
+        file = exporting.export(
+            chosen,
+            fmt=fmt,
+            user=request.user,
+            grouping=options.cleaned_data.get("group") or None,
+            title=options.cleaned_data.get("title") or "",
+        )
+    except exporting.EmptySelection:
+        return render(request, "briefings/export.html", context | {"selection": selection.Selection(chosen.title)})
+    except PDFUnavailable:
+        return render(request, "briefings/export.html", context, status=503)
+    except selection.SelectionError as error:
+        return render(request, "briefings/export.html", context | {"error": error}, status=400)
+    return _download(file)
+
+
+def _passed_on(request: HttpRequest) -> list[tuple[str, str]]:
+    """The selection's parameters, carried through the options form as hidden fields."""
+    return [(key, value) for key, value in request.GET.items() if key not in ("format", "group", "title")]
+
+
+@staff_member_required
+def collection_list(request: HttpRequest) -> HttpResponse:
+    form = CollectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.instance.owner = request.user
+        collection = form.save()
+        return redirect(collection)
+    collections = Collection.objects.visible_to(request.user).select_related("owner")
+    return render(request, "briefings/collection_list.html", {"collections": collections, "form": form})
+
+
+@staff_member_required
+def collection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    collection = get_object_or_404(Collection.objects.visible_to(request.user).select_related("owner"), pk=pk)
+    editable = collection.owner_id == request.user.pk
+    form = CollectionForm(request.POST or None, instance=collection) if editable else None
+    if request.method == "POST":
+        if not editable:
+            return HttpResponse(status=403)
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("汇编已保存。"))
+            return redirect(collection)
+    items = collection.items.select_related("practice__document", "recommendation__document").order_by("order", "pk")
+    context = {"collection": collection, "items": items, "form": form, "editable": editable}
+    return render(request, "briefings/collection_detail.html", context, status=400 if form and form.errors else 200)
+
+
+def _own_item(request: HttpRequest, pk: int, item_pk: int) -> CollectionItem:
+    return get_object_or_404(
+        CollectionItem.objects.select_related("collection"),
+        pk=item_pk,
+        collection__pk=pk,
+        collection__in=Collection.objects.editable_by(request.user),
+    )
+
+
+@staff_member_required
+@require_POST
+def collection_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    item = _own_item(request, pk, item_pk)
+    offset = {"up": -1, "down": 1, "top": -(10**6), "bottom": 10**6}.get(request.POST.get("direction"), 0)
+    collecting.move_item(item=item, offset=offset)
+    return redirect(item.collection.get_absolute_url() + f"#item-{item.pk}")
+
+
+@staff_member_required
+@require_POST
+def collection_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    item = _own_item(request, pk, item_pk)
+    collecting.remove_item(item=item)
+    messages.success(request, _("已从汇编中移除“%(title)s”。") % {"title": item.lesson})
+    return redirect(item.collection)
+
+
+@staff_member_required
+@require_POST
+def collection_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    collection = get_object_or_404(Collection.objects.editable_by(request.user), pk=pk)
+    collection.delete()
+    messages.success(request, _("汇编“%(title)s”已删除。") % {"title": collection.title})
+    return redirect("briefings:collection_list")
+
+
+@staff_member_required
+@require_POST
+def collection_add(request: HttpRequest) -> HttpResponse:
+    """The "加入汇编" button: into a chosen collection of one's own, or a new one."""
+    form = AddToCollectionForm(request.POST)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = ""
+    if not form.is_valid():
+        messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
+        return HttpResponseRedirect(back or "/")
+    data = form.cleaned_data
+    model = Practice if data["kind"] == "practice" else Recommendation
+    get_object_or_404(model.objects.visible_to(request.user), pk=data["pk"])
+    if data.get("collection"):
+        collection = get_object_or_404(Collection.objects.editable_by(request.user), pk=data["collection"])
+    else:
+        collection = Collection.objects.create(title=data["new_title"].strip(), owner=request.user)
+    _item, created = collecting.add_lesson(collection=collection, kind=data["kind"], pk=data["pk"], user=request.user)
+    text = _("已加入汇编“%(collection)s”。") if created else _("这条内容已在汇编“%(collection)s”中。")
+    messages.success(request, text % {"collection": collection.title})
+    return HttpResponseRedirect(back or collection.get_absolute_url())
