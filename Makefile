@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test install migrate seed lint format check clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt scripts/install-system-packages.sh
+	bash scripts/install-system-packages.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt

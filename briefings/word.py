@@ -36,6 +36,11 @@ def _set_fonts(style, *, east_asian: str, size: float | None = None, bold: bool 
         fonts.set(qn(attribute), east_asian)
 
 
+def _east_asian(run, font: str, *, size: float, bold: bool) -> None:
+    run.font.name, run.font.size, run.font.bold = font, Pt(size), bold
+    run._r.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+
+
 def _styles(document) -> None:
     styles = document.styles
     _set_fonts(styles["Normal"], east_asian=BODY_FONT, size=12)
@@ -87,8 +92,10 @@ def _front_matter(document, briefing: Briefing) -> None:
         for paragraph in briefing.introduction.splitlines():
             if paragraph.strip():
                 document.add_paragraph(_text(paragraph.strip()))
-    toc = document.add_paragraph(_("目录"), style="Heading 1")
+    # Not a heading: the contents must not list itself.
+    toc = document.add_paragraph()
     toc.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _east_asian(toc.add_run(_("目录")), HEADING_FONT, size=16, bold=True)
     _field(
         document.add_paragraph(),
         'TOC \\o "1-2" \\h \\z \\u',
