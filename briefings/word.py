@@ -80,7 +80,7 @@ def _cover(document, briefing: Briefing) -> None:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title = document.add_paragraph(_text(briefing.title), style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for line in [*briefing.criteria, _("共 %(items)s") % {"items": briefing.count_display}, briefing.date_display]:
+    for line in [*briefing.criteria, _("收录%(items)s") % {"items": briefing.count_display}, briefing.date_display]:
         paragraph = document.add_paragraph(_text(line))
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
