@@ -36,19 +36,22 @@ def export(request: HttpRequest) -> HttpResponse:
         return render(request, "briefings/export.html", context | {"error": error}, status=404)
     except selection.SelectionError as error:
         return render(request, "briefings/export.html", context | {"error": error}, status=400)
-    context |= {"selection": chosen, "hidden": _passed_on(request)}
+    if not any(key in request.GET for key in ("group", "title")):
+        # First visit: the choices start from this selection's own title and natural grouping.
+        options = ExportOptionsForm(initial={"group": chosen.default_grouping, "title": chosen.title})
+    context |= {"selection": chosen, "hidden": _passed_on(request), "options": options}
     fmt = request.GET.get("format")
     if chosen.empty or not fmt:
         return render(request, "briefings/export.html", context)
-    if not options.is_valid():
+    if options.is_bound and not options.is_valid():
         return render(request, "briefings/export.html", context, status=400)
     try:
         file = exporting.export(
             chosen,
             fmt=fmt,
             user=request.user,
-            grouping=options.cleaned_data.get("group") or None,
-            title=options.cleaned_data.get("title") or "",
+            grouping=options.cleaned_data.get("group") if options.is_bound else None,
+            title=options.cleaned_data.get("title", "") if options.is_bound else "",
         )
     except exporting.EmptySelection:
         return render(request, "briefings/export.html", context | {"selection": selection.Selection(chosen.title)})

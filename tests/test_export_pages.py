@@ -268,3 +268,13 @@ def test_curators_manage_collections_in_the_admin(admin_client, other_staff):
     CollectionItem.objects.create(collection=collection, practice=Practice.objects.published().first(), order=1)
     assert "后台汇编" in admin_client.get("/admin/briefings/collection/").content.decode()
     assert admin_client.get(f"/admin/briefings/collection/{collection.pk}/change/").status_code == 200
+
+
+def test_the_user_chooses_grouping_by_theme_or_by_place(client):
+    by_place = export_json(client, source="theme", slug="office-work", group="place")["items"]
+    by_theme = export_json(client, source="theme", slug="office-work", group="theme")["items"]
+    assert {item["group"] for item in by_theme} == {"党政办公室工作"}
+    place_groups = [item["group"] for item in by_place]
+    assert len(set(place_groups)) > 1
+    assert all(group.endswith(("市", "省", "区", "州", "未标注地区")) for group in place_groups)
+    assert place_groups == sorted(place_groups, key=place_groups.index)  # each group's lessons are contiguous
