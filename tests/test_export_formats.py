@@ -209,3 +209,10 @@ def test_file_names_keep_the_chinese_title_and_drop_path_characters():
 
     name = exporting.filename_for('../湖北/"经验"汇编*', date=datetime.date(2026, 11, 26), fmt="pdf")
     assert name == "湖北经验汇编-20261126.pdf"
+
+
+@needs_pdf
+def test_no_line_of_the_pdf_starts_with_closing_chinese_punctuation(hubei_pdf):
+    lines = [line.strip() for line in pdf_text(hubei_pdf).splitlines() if line.strip()]
+    assert len(lines) > 100
+    assert [line for line in lines if line[0] in "，。、；：？！）》」』”"] == []
