@@ -22,8 +22,8 @@ class Visible:
     def __init__(self, request: HttpRequest):
         user = request.user
         self.staff = bool(user.is_active and user.is_staff)
-        self.practices = Practice.objects.visible_to(user)
-        self.recommendations = Recommendation.objects.visible_to(user)
+        self.practices = browsing.visible_lessons(Practice, user)
+        self.recommendations = browsing.visible_lessons(Recommendation, user)
         self.documents = SourceDocument.objects.visible_to(user)
         self.variant = "staff" if self.staff else "reader"
 
