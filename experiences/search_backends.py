@@ -83,8 +83,8 @@ class Engine:
         """The number of matches and every facet's counts (type, document, province, theme)."""
         raise NotImplementedError
 
-    def page(self, prepared: Prepared, *, offset: int, limit: int) -> list:
-        """Hits ``offset:offset+limit`` in rank order."""
+    def page(self, prepared: Prepared, *, offset: int, limit: int, total: int | None = None) -> list:
+        """Hits ``offset:offset+limit`` in rank order (``total``: the match count, if already known)."""
         raise NotImplementedError
 
     def _link_facets(self, matched: str, args: list) -> list[tuple]:
@@ -190,12 +190,13 @@ class SQLiteEngine(Engine):
         facets["approximate"] = sample < total
         return total, facets
 
-    def page(self, prepared: Prepared, *, offset: int, limit: int):
+    def page(self, prepared: Prepared, *, offset: int, limit: int, total: int | None = None):
         """Ranked by bm25 in FTS5, then lessons boosted over sections within a window of the best matches."""
         from .search import Hit
 
         window = offset + limit + max(limit, 50)
-        total = self._count(prepared.match)
+        if total is None:
+            total = self._count(prepared.match)
         if total <= RANK_WINDOW:
             ranked = (
                 "SELECT rowid AS id, rank FROM experiences_searchentry_fts "
@@ -303,7 +304,7 @@ class PostgresEngine(Engine):
         facets["approximate"] = sample < total
         return total, facets
 
-    def page(self, prepared: Prepared, *, offset: int, limit: int):
+    def page(self, prepared: Prepared, *, offset: int, limit: int, total: int | None = None):
         """ts_rank orders the matches; for a common word, the most recent POSTGRES_RANK_WINDOW of them,
         then the others newest first."""
         from .search import Hit

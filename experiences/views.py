@@ -299,7 +299,12 @@ class SearchHits:
     def __getitem__(self, item):
         start, stop = (item.start or 0, item.stop) if isinstance(item, slice) else (item, item + 1)
         results = search.search(
-            self.query, filters=self.filters, offset=start, limit=max(stop - start, 0), totals=False
+            self.query,
+            filters=self.filters,
+            offset=start,
+            limit=max(stop - start, 0),
+            totals=False,
+            total=self._total,
         )
         return results.hits if isinstance(item, slice) else results.hits[0]
 
