@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def fresh_database(url: str, *, name_suffix: str, folder: Path, sqlite_name: str) -> str:
-    """A database URL for one benchmark run: a new SQLite file, or a new PostgreSQL database beside ``url``."""
+def fresh_database(url: str, *, name_suffix: str, folder: Path, sqlite_name: str, keep: bool = False) -> str:
+    """A database URL for one benchmark run: a new SQLite file, or a new PostgreSQL database beside ``url``.
+
+    With ``keep``, an existing database of that name is kept (the caller checks
+    whether it is complete), so a benchmark can be re-run without rebuilding.
+    """
     if not url or url.startswith("sqlite"):
         return f"sqlite:///{folder / sqlite_name}"
     import psycopg
@@ -14,6 +18,9 @@ def fresh_database(url: str, *, name_suffix: str, folder: Path, sqlite_name: str
     base, _, name = url.rpartition("/")
     name = f"{name or 'kbase'}_{name_suffix}"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and keep:
+            return f"{base}/{name}"
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
     return f"{base}/{name}"

@@ -1,6 +1,7 @@
 """Search and page benchmark on a synthetic base of 100,000 practices.
 
     .venv/bin/python bench/search_and_pages.py [--practices 100000] [--repeat 30] [--database-url URL]
+        [--reuse DIR] [--only search|pages] [--queries 人才,创新]
 
 Builds, in a fresh database (a SQLite file by default, or a new PostgreSQL
 database next to the one in --database-url), a base of N practices made by
@@ -12,6 +13,11 @@ rare, common, a place), of list pages and of a practice's page, and prints
 p50 and p95 per URL, next to a naive ``icontains`` scan answering the same
 search (count + first page) as a ratio. Targets (DESIGN.md §6): search p95
 < 100 ms, pages p95 < 50 ms.
+
+With --reuse DIR the base is kept (a SQLite file in DIR, or a PostgreSQL
+database named after N) and a later run with the same N only migrates it and
+measures again, instead of spending minutes rebuilding it. New migrations are
+applied to it; a change to how entries are indexed needs a fresh build.
 """
 
 from __future__ import annotations
@@ -30,6 +36,16 @@ from common import fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ["人", "人才", "督查", "技术转移", "人才 无锡", "产学研 高校 企业", "萤火虫", "创新", "湖北", "中关村"]
+
+
+def built(n: int) -> bool:
+    """Whether a kept base already holds the N practices and their index (migrating it first)."""
+    from django.core.management import call_command
+
+    from experiences.models import Practice, SearchEntry
+
+    call_command("migrate", verbosity=0)
+    return Practice.objects.count() >= n and SearchEntry.objects.filter(kind="practice").count() >= n
 
 
 def build(n: int, *, seed: int = 7) -> None:
@@ -139,7 +155,7 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[18] if len(samples) >= 20 else max(samples)
 
 
-def measure(repeat: int, *, naive_repeat: int) -> None:
+def measure(repeat: int, *, naive_repeat: int, only: str = "", queries: list[str] = QUERIES) -> None:
     from django.db import connection
     from django.db.models import Q
     from django.test import Client
@@ -163,9 +179,11 @@ def measure(repeat: int, *, naive_repeat: int) -> None:
         queryset.count()
         list(queryset.order_by("-created_at", "-pk")[:20])
 
-    print(f"\n{'what':42s} {'p50 ms':>8s} {'p95 ms':>8s} {'naive p50':>10s} {'ratio':>7s}  (search is never cached)")
-    search_p95, page_p95 = [], []
-    for q in QUERIES:
+    search_p95, page_p95, cold_p95 = [], [], []
+    if only != "pages":
+        header = f"{'what':42s} {'p50 ms':>8s} {'p95 ms':>8s} {'naive p50':>10s} {'ratio':>7s}"
+        print(f"\n{header}  (search is never cached)")
+    for q in queries if only != "pages" else []:
         samples = timed(lambda q=q: get("/search/", {"q": q}), repeat)
         baseline = timed(lambda q=q: naive(q), naive_repeat)
         ratio = statistics.median(baseline) / statistics.median(samples)
@@ -186,9 +204,9 @@ def measure(repeat: int, *, naive_repeat: int) -> None:
         ("/recommendations/", None),
         ("/documents/", None),
     ]
-    print(f"\n{'page':42s} {'p50 ms':>8s} {'p95 ms':>8s} {'cold p50':>10s} {'cold p95':>9s}")
-    cold_p95 = []
-    for url, params in pages:
+    if only != "search":
+        print(f"\n{'page':42s} {'p50 ms':>8s} {'p95 ms':>8s} {'cold p50':>10s} {'cold p95':>9s}")
+    for url, params in pages if only != "search" else []:
         samples = timed(lambda url=url, params=params: get(url, params), repeat)
         cold = timed(lambda url=url, params=params: get(url, params), max(5, repeat // 2), cold=True)
         page_p95.append(p95(samples))
@@ -196,9 +214,20 @@ def measure(repeat: int, *, naive_repeat: int) -> None:
         label = url + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
         print(f"{label:42s} {statistics.median(samples):8.1f} {p95(samples):8.1f} "
               f"{statistics.median(cold):10.1f} {p95(cold):9.1f}")  # fmt: skip
-    print(f"\n{connection.vendor}: search p95 worst {max(search_p95):.1f} ms, median of p95s "
-          f"{statistics.median(search_p95):.1f} ms (target < 100); pages p95 worst {max(page_p95):.1f} ms warm, "
-          f"{max(cold_p95):.1f} ms cold (target < 50)")  # fmt: skip
+    if search_p95:
+        print(f"\n{connection.vendor}: search p95 worst {max(search_p95):.1f} ms, median of p95s "
+              f"{statistics.median(search_p95):.1f} ms (target < 100)")  # fmt: skip
+    if page_p95:
+        print(f"{connection.vendor}: pages p95 worst {max(page_p95):.1f} ms warm, "
+              f"{max(cold_p95):.1f} ms cold (target < 50)")  # fmt: skip
+
+
+def restart(args, folder: Path) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    (folder / f"bench_{args.practices}.sqlite3").unlink(missing_ok=True)
+    fresh_database(args.database_url, name_suffix=f"search_bench_{args.practices}", folder=folder, sqlite_name="")
 
 
 def main() -> int:
@@ -207,11 +236,20 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--naive-repeat", type=int, default=5, help="runs of the slow icontains baseline")
+    parser.add_argument("--reuse", default="", help="keep the base (SQLite file in this folder) for later runs")
+    parser.add_argument("--only", choices=["search", "pages"], default="")
+    parser.add_argument("--queries", default="", help="comma-separated queries instead of the fixed set")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = Path(args.reuse or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        suffix = f"search_bench_{args.practices}" if args.reuse else "search_bench"
         os.environ["DATABASE_URL"] = fresh_database(
-            args.database_url, name_suffix="search_bench", folder=folder, sqlite_name="bench.sqlite3"
+            args.database_url,
+            name_suffix=suffix,
+            folder=folder,
+            sqlite_name=f"bench_{args.practices}.sqlite3",
+            keep=bool(args.reuse),
         )
         os.environ["DEBUG"] = "1"
         os.environ["KBASE_VAR_DIR"] = str(folder)
@@ -224,9 +262,16 @@ def main() -> int:
 
         settings.DEBUG = False  # no query log growing during the measurement
         settings.ALLOWED_HOSTS = ["testserver"]
-        print(f"building {args.practices} practices on {os.environ['DATABASE_URL'].split(':')[0]} …")
-        build(args.practices)
-        measure(args.repeat, naive_repeat=args.naive_repeat)
+        vendor = os.environ["DATABASE_URL"].split(":")[0]
+        if args.reuse and built(args.practices):
+            print(f"reusing {args.practices} practices on {vendor}")
+        else:
+            if args.reuse:  # an incomplete kept base (an interrupted build): start again from empty
+                restart(args, folder)
+            print(f"building {args.practices} practices on {vendor} …")
+            build(args.practices)
+        queries = [q for q in args.queries.split(",") if q.strip()] or QUERIES
+        measure(args.repeat, naive_repeat=args.naive_repeat, only=args.only, queries=queries)
     return 0
 
 

@@ -18,6 +18,27 @@ from .models import Place, Practice, Recommendation, SourceDocument, Status, The
 NEWEST_FIRST = ("-created_at", "-pk")
 
 
+def visible_lessons(model, user) -> QuerySet:
+    """``model.objects.visible_to(user)``, the same rows, in a shape both planners list quickly.
+
+    For readers, LessonQuerySet.published() joins the document to check its
+    status; SQLite then starts from the documents and sorts all 100,000
+    practices to show the newest six (300 ms). As a subquery on a computed
+    ``document_id + 0`` the document check cannot drive the plan, and SQLite
+    walks the (status, created_at) index newest first, stopping at the page.
+    PostgreSQL plans the subquery as a hashed semi-join either way.
+    """
+    queryset = model.objects.visible_to(user)
+    if user is not None and user.is_active and user.is_staff:
+        return queryset
+    published_documents = SourceDocument.objects.filter(status=Status.PUBLISHED).values("pk")
+    return (
+        model.objects.filter(status=Status.PUBLISHED)
+        .alias(source_document=F("document_id") + 0)
+        .filter(source_document__in=published_documents)
+    )
+
+
 def _card_prefetches() -> tuple[Prefetch, Prefetch]:
     return (
         Prefetch("places", queryset=Place.objects.only("adcode", "name", "short_name")),

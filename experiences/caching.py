@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 VERSION_KEY = "kbase:content-version"
@@ -74,3 +75,26 @@ class CachedCountPaginator(Paginator):
         sql, params = query.sql_with_params()
         digest = hashlib.sha256(repr((sql, params)).encode("utf-8")).hexdigest()
         return cached("count", lambda: Paginator.count.func(self), variant=digest)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(self._rows(bottom, top), number, self)
+
+    def _rows(self, bottom: int, top: int) -> list:
+        """The page's rows, located by their keys first.
+
+        Ordering a filtered list and skipping to a deep page sorts or walks
+        every matching row; done on the keys alone, that stays narrow, and
+        only the page's own rows (with their long texts) are then read. One
+        more query per page, whatever the base's size.
+        """
+        queryset = self.object_list
+        if not isinstance(queryset, QuerySet) or top <= bottom:
+            return list(queryset[bottom:top])
+        keys = list(queryset.values_list("pk", flat=True)[bottom:top])
+        found = {row.pk: row for row in queryset.filter(pk__in=keys)}
+        return [found[key] for key in keys if key in found]

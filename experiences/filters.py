@@ -15,14 +15,24 @@ from .text.query import tidy
 
 
 def within_place(queryset: QuerySet, *, place: Place, through) -> QuerySet:
-    """Lessons linked to the place or to any place under it (one indexed subquery)."""
-    linked = through.objects.filter(place__adcode__startswith=place.code_prefix)
+    """Lessons linked to the place or to any place under it (one indexed subquery).
+
+    The places are chosen first, then their links looked up by place_id: a
+    condition on the joined place (adcode LIKE) made SQLite read every link.
+    """
+    places = Place.objects.filter(adcode__startswith=place.code_prefix).values("pk")
+    linked = through.objects.filter(place__in=places)
     return queryset.filter(pk__in=linked.values(through_field(through, queryset.model)))
 
 
 def within_theme(queryset: QuerySet, *, theme: Theme, through) -> QuerySet:
-    """Lessons filed under the theme or one of its sub-themes."""
-    linked = through.objects.filter(Q(theme=theme) | Q(theme__parent=theme))
+    """Lessons filed under the theme or one of its sub-themes.
+
+    As for places, the themes first: an OR across the link and the joined
+    theme made SQLite read all 200,000 links of a 100,000-practice base.
+    """
+    themes = Theme.objects.filter(Q(pk=theme.pk) | Q(parent=theme)).values("pk")
+    linked = through.objects.filter(theme__in=themes)
     return queryset.filter(pk__in=linked.values(through_field(through, queryset.model)))
 
 

@@ -268,8 +268,13 @@ def _filter_terms(filters: Filters) -> list[Term]:
     return terms
 
 
-def search(query: Query, *, filters: Filters, offset: int = 0, limit: int = 20, totals: bool = True) -> Results:
-    """Ranked hits ``offset:offset+limit``; with ``totals``, also the match count and facet counts."""
+def search(
+    query: Query, *, filters: Filters, offset: int = 0, limit: int = 20, totals: bool = True, total: int | None = None
+) -> Results:
+    """Ranked hits ``offset:offset+limit``; with ``totals``, also the match count and facet counts.
+
+    ``total``: the match count from an earlier call with ``totals``, which spares counting again.
+    """
     results = Results(query=query)
     if query.empty:
         return results
@@ -280,7 +285,8 @@ def search(query: Query, *, filters: Filters, offset: int = 0, limit: int = 20, 
     if totals:
         results.total, results.facets = engine.totals(prepared)
     if limit > 0:
-        results.hits = engine.page(prepared, offset=offset, limit=limit)
+        known = results.total if totals else total
+        results.hits = engine.page(prepared, offset=offset, limit=limit, total=known)
     return results
 
 

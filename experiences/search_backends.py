@@ -7,9 +7,10 @@ and facet counts grouped in the database.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 
 from .models import Place, SearchEntry, SourceDocument, Theme
 from .text.query import Term
@@ -19,6 +20,9 @@ FACET_SAMPLE = 1000
 # SQLite: above this many matches, bm25 ranks the most recent RANK_WINDOW of them
 # (a scan FTS5 can stop early) rather than all of them.
 RANK_WINDOW = 10000
+# PostgreSQL: ts_rank reads each candidate's whole tsvector (kilobytes, out of line),
+# so it ranks the most recent POSTGRES_RANK_WINDOW matches, then lists the rest newest first.
+POSTGRES_RANK_WINDOW = 1000
 # Lessons rank 1.5 times higher than document sections matching as well.
 LESSON_BOOST = "(CASE WHEN e.kind = 'section' THEN 1.0 ELSE 1.5 END)"
 
@@ -79,8 +83,8 @@ class Engine:
         """The number of matches and every facet's counts (type, document, province, theme)."""
         raise NotImplementedError
 
-    def page(self, prepared: Prepared, *, offset: int, limit: int) -> list:
-        """Hits ``offset:offset+limit`` in rank order."""
+    def page(self, prepared: Prepared, *, offset: int, limit: int, total: int | None = None) -> list:
+        """Hits ``offset:offset+limit`` in rank order (``total``: the match count, if already known)."""
         raise NotImplementedError
 
     def _link_facets(self, matched: str, args: list) -> list[tuple]:
@@ -186,12 +190,13 @@ class SQLiteEngine(Engine):
         facets["approximate"] = sample < total
         return total, facets
 
-    def page(self, prepared: Prepared, *, offset: int, limit: int):
+    def page(self, prepared: Prepared, *, offset: int, limit: int, total: int | None = None):
         """Ranked by bm25 in FTS5, then lessons boosted over sections within a window of the best matches."""
         from .search import Hit
 
         window = offset + limit + max(limit, 50)
-        total = self._count(prepared.match)
+        if total is None:
+            total = self._count(prepared.match)
         if total <= RANK_WINDOW:
             ranked = (
                 "SELECT rowid AS id, rank FROM experiences_searchentry_fts "
@@ -229,6 +234,9 @@ class SQLiteEngine(Engine):
 
 
 class PostgresEngine(Engine):
+    """tsvector with a GIN index. Every match goes through the index (see ``_index_only``);
+    ranking reads the big vectors of at most POSTGRES_RANK_WINDOW matches."""
+
     from_sql = "experiences_searchentry e"
     match_sql = "e.vector @@ to_tsquery('simple', %s)"
 
@@ -244,56 +252,80 @@ class PostgresEngine(Engine):
     def all_of(self, parts):
         return "(" + " & ".join(parts) + ")" if len(parts) > 1 else parts[0]
 
+    @contextmanager
+    def _index_only(self):
+        """Match through the GIN index, never by reading every row.
+
+        The planner prices ``@@`` as a cheap operator and, for a common word,
+        prefers a sequential scan; but each row's tsvector (kilobytes, stored
+        out of line) must then be fetched and decompressed: a second instead
+        of tens of milliseconds. The settings are local to this transaction
+        and restored as soon as the search's own statements have run.
+        """
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan'), "
+                "set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)"
+            )
+            seqscan, indexscan, *_ = cursor.fetchone()
+            try:
+                yield
+            finally:
+                cursor.execute(
+                    "SELECT set_config('enable_seqscan', %s, true), set_config('enable_indexscan', %s, true)",
+                    [seqscan, indexscan],
+                )
+
     def totals(self, prepared: Prepared) -> tuple[int, dict]:
         """Exact counts per type from the GIN index; documents, provinces and themes from a sample."""
         condition = f"{self.match_sql} AND {prepared.where}"
         args = [prepared.match, *prepared.params]
         grouped: dict[str, list[tuple[str, int]]] = {"type": [], "document": [], "place": [], "theme": []}
-        grouped["type"] = self._run(
-            f"SELECT e.kind, count(*) FROM {self.from_sql} WHERE {condition} GROUP BY e.kind", args
-        )
-        total = sum(n for _, n in grouped["type"])
-        if not total:
-            return 0, {}
-        sample = min(total, FACET_SAMPLE)
-        matched = f"SELECT e.id, e.kind, e.object_id, e.document_id FROM {self.from_sql} WHERE {condition} LIMIT %s"
+        with self._index_only():
+            grouped["type"] = self._run(
+                f"SELECT e.kind, count(*) FROM {self.from_sql} WHERE {condition} GROUP BY e.kind", args
+            )
+            total = sum(n for _, n in grouped["type"])
+            if not total:
+                return 0, {}
+            sample = min(total, FACET_SAMPLE)
+            matched = f"SELECT e.id, e.kind, e.object_id, e.document_id FROM {self.from_sql} WHERE {condition} LIMIT %s"
+            rows = self._run(
+                f"WITH m AS MATERIALIZED ({matched}) "
+                "SELECT CAST(m.document_id AS TEXT), count(*) FROM m GROUP BY m.document_id",
+                [*args, sample],
+            )
+            links = self._link_facets(matched, [*args, sample])
         scale = total / sample
-        rows = self._run(
-            f"WITH m AS MATERIALIZED ({matched}) "
-            "SELECT CAST(m.document_id AS TEXT), count(*) FROM m GROUP BY m.document_id",
-            [*args, sample],
-        )
         grouped["document"] = [(value, round(n * scale)) for value, n in rows]
-        for facet, value, n in self._link_facets(matched, [*args, sample]):
+        for facet, value, n in links:
             grouped[facet].append((value, round(n * scale)))
         facets = self._label(grouped)
         facets["approximate"] = sample < total
         return total, facets
 
-    def page(self, prepared: Prepared, *, offset: int, limit: int):
-        """ts_rank orders the matches; for a very common word, the most recent RANK_WINDOW of them."""
+    def page(self, prepared: Prepared, *, offset: int, limit: int, total: int | None = None):
+        """ts_rank orders the matches; for a common word, the most recent POSTGRES_RANK_WINDOW of them,
+        then the others newest first."""
         from .search import Hit
 
         condition = f"{self.match_sql} AND {prepared.where}"
         args = [prepared.match, *prepared.params]
-        total = self._run(f"SELECT count(*) FROM {self.from_sql} WHERE {condition}", args)[0][0]
+        window = POSTGRES_RANK_WINDOW
         rank = f"ts_rank(e.vector, to_tsquery('simple', %s)) * {LESSON_BOOST}"
         columns = "e.id, e.kind, e.object_id, e.document_id"
-        if total <= RANK_WINDOW:
-            sql = (
-                f"SELECT {columns}, {rank} AS score FROM {self.from_sql} WHERE {condition} "
-                "ORDER BY score DESC, e.id LIMIT %s OFFSET %s"
-            )
-            rows = self._run(sql, [prepared.match, *args, limit, offset])
-        else:
-            recent = f"SELECT * FROM {self.from_sql} WHERE {condition} ORDER BY e.id DESC LIMIT %s"
-            sql = f"SELECT {columns}, {rank} AS score FROM ({recent}) e ORDER BY score DESC, e.id LIMIT %s OFFSET %s"
-            rows = self._run(sql, [prepared.match, *args, RANK_WINDOW, limit, offset])
-            if offset + limit > RANK_WINDOW:
-                tail = (
-                    f"SELECT {columns}, 0 FROM {self.from_sql} WHERE {condition} ORDER BY e.id DESC LIMIT %s OFFSET %s"
-                )
-                start = max(offset, RANK_WINDOW)
+        # Only the ids of the matches are sorted; the vectors of the window alone are read to rank.
+        recent = f"SELECT e.id FROM {self.from_sql} WHERE {condition} ORDER BY e.id DESC LIMIT %s"
+        ranked = (
+            f"SELECT {columns}, {rank} AS score FROM ({recent}) r JOIN {self.from_sql} ON e.id = r.id "
+            "ORDER BY score DESC, e.id LIMIT %s OFFSET %s"
+        )
+        tail = f"SELECT {columns}, 0 FROM {self.from_sql} WHERE {condition} ORDER BY e.id DESC LIMIT %s OFFSET %s"
+        with self._index_only():
+            rows = self._run(ranked, [prepared.match, *args, window, limit, offset]) if offset < window else []
+            if offset + limit > window:
+                # Past the ranked window: the remaining matches follow newest first.
+                start = max(offset, window)
                 rows += self._run(tail, [*args, offset + limit - start, start])
         return [Hit(*row[:4], float(row[4] or 0)) for row in rows][:limit]
 

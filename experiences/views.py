@@ -22,8 +22,8 @@ class Visible:
     def __init__(self, request: HttpRequest):
         user = request.user
         self.staff = bool(user.is_active and user.is_staff)
-        self.practices = Practice.objects.visible_to(user)
-        self.recommendations = Recommendation.objects.visible_to(user)
+        self.practices = browsing.visible_lessons(Practice, user)
+        self.recommendations = browsing.visible_lessons(Recommendation, user)
         self.documents = SourceDocument.objects.visible_to(user)
         self.variant = "staff" if self.staff else "reader"
 
@@ -299,7 +299,12 @@ class SearchHits:
     def __getitem__(self, item):
         start, stop = (item.start or 0, item.stop) if isinstance(item, slice) else (item, item + 1)
         results = search.search(
-            self.query, filters=self.filters, offset=start, limit=max(stop - start, 0), totals=False
+            self.query,
+            filters=self.filters,
+            offset=start,
+            limit=max(stop - start, 0),
+            totals=False,
+            total=self._total,
         )
         return results.hits if isinstance(item, slice) else results.hits[0]
 

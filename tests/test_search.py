@@ -278,6 +278,7 @@ def test_a_very_common_word_is_ranked_in_a_window_and_every_match_stays_reachabl
 
     exact = results(client, "人才")
     monkeypatch.setattr(search_backends, "RANK_WINDOW", 5)  # rank only the 5 most recent matches
+    monkeypatch.setattr(search_backends, "POSTGRES_RANK_WINDOW", 5)
     windowed = results(client, "人才")
     assert len(windowed) == len(exact)  # every match is still listed
 
