@@ -17,6 +17,7 @@ import argparse
 import os
 import random
 import re
+import resource
 import statistics
 import sys
 import tempfile
@@ -95,6 +96,8 @@ def measure(lesson_counts: list[int], repeat: int) -> None:
             f"{label:<14} {pages:>5} {median:>9.2f} {max(times):>7.2f} {median / pages:>7.3f}  "
             + " ".join(f"{t:.2f}" for t in times)
         )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process (Django, seed, WeasyPrint and the largest briefing): {peak:.0f} MB")
 
 
 def main() -> int:
