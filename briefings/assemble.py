@@ -127,11 +127,15 @@ def _place_name(place: Place) -> str:
     return "".join(a.short_name for a in place.ancestors()) + place.name
 
 
-def _place_group(places: list[Place]) -> tuple:
-    """Filed under the city (a county goes under its city; a province stays itself)."""
+def _place_group(places: list[Place], *, prefix: str = "") -> tuple:
+    """Filed under the city (a county goes under its city; a province stays itself).
+
+    With a prefix (a place export), the first linked place inside that place wins:
+    a 湖北 briefing files a lesson linked to 北京 and 武汉 under 武汉.
+    """
     if not places:
         return ((1,), _("未标注地区"))
-    place = places[0]
+    place = next((p for p in places if prefix and p.adcode.startswith(prefix)), places[0])
     if place.level == Place.Level.COUNTY and place.parent is not None:
         place = place.parent
     return ((0, place.adcode), _place_name(place))
@@ -162,7 +166,7 @@ def _citation(lesson) -> Citation:
     )
 
 
-def _lesson(obj, *, kind: str) -> Lesson:
+def _lesson(obj, *, kind: str, place_prefix: str = "") -> Lesson:
     places = list(obj.places.all())
     themes = sorted(obj.themes.all(), key=_theme_key)
     lesson = Lesson(
@@ -180,7 +184,7 @@ def _lesson(obj, *, kind: str) -> Lesson:
         url=obj.get_absolute_url(),
         audience=getattr(obj, "audience", ""),
         theme_group=_theme_group(themes),
-        place_group=_place_group(places),
+        place_group=_place_group(places, prefix=place_prefix),
     )
     if kind == RECOMMENDATION:
         lesson.sub_points = [SubPoint(c.pk, c.label, c.title, c.body) for c in obj.children.all()]
@@ -200,14 +204,17 @@ def _load(selection: Selection, *, user) -> dict[tuple[str, int], Lesson]:
     practice_ids = [pk for kind, pk in selection.items if kind == PRACTICE]
     recommendation_ids = [pk for kind, pk in selection.items if kind == RECOMMENDATION]
     visible_practices = Practice.objects.visible_to(user).prefetch_related(places).order_by("pk")
+    # Visibility is checked again here, whatever built the selection (a search index can lag behind).
     practices = (
-        Practice.objects.filter(pk__in=practice_ids)
+        Practice.objects.visible_to(user)
+        .filter(pk__in=practice_ids)
         .select_related(*common)
         .prefetch_related(places, "themes__parent", "tags")
     )
     children = Recommendation.objects.visible_to(user).order_by("order", "pk")
     recommendations = (
-        Recommendation.objects.filter(pk__in=recommendation_ids)
+        Recommendation.objects.visible_to(user)
+        .filter(pk__in=recommendation_ids)
         .select_related(*common)
         .prefetch_related(
             places,
@@ -219,8 +226,9 @@ def _load(selection: Selection, *, user) -> dict[tuple[str, int], Lesson]:
             ),
         )
     )
-    loaded = {(PRACTICE, p.pk): _lesson(p, kind=PRACTICE) for p in practices}
-    loaded |= {(RECOMMENDATION, r.pk): _lesson(r, kind=RECOMMENDATION) for r in recommendations}
+    prefix = selection.place_prefix
+    loaded = {(PRACTICE, p.pk): _lesson(p, kind=PRACTICE, place_prefix=prefix) for p in practices}
+    loaded |= {(RECOMMENDATION, r.pk): _lesson(r, kind=RECOMMENDATION, place_prefix=prefix) for r in recommendations}
     return loaded
 
 

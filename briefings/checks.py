@@ -12,6 +12,7 @@ import shutil
 import subprocess
 
 from django.core import checks
+from django.utils.translation import gettext as _
 
 FONTS = ("Noto Serif CJK SC", "Noto Sans CJK SC")
 APT = "apt-get install -y fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
@@ -24,13 +25,13 @@ def pdf_problems() -> tuple[str, ...]:
     try:
         from weasyprint.text import ffi
     except OSError:  # cffi could not load Pango (or GObject) at all
-        return ("缺少 Pango 排版库（libpango-1.0-0）",)
+        return (_("缺少 Pango 排版库（libpango-1.0-0）"),)
     if ffi.harfbuzz_subset is None or not ffi.harfbuzz.hb_version_atleast(4, 1, 0):
         # Without it WeasyPrint subsets CJK fonts with fontTools: ~5 s instead of ~0.15 s per PDF.
-        problems.append("缺少 HarfBuzz 字体子集库（libharfbuzz-subset0）")
+        problems.append(_("缺少 HarfBuzz 字体子集库（libharfbuzz-subset0）"))
     missing = [family for family in FONTS if not _font_installed(family)]
     if missing:
-        problems.append("缺少中文字体 " + "、".join(missing) + "（fonts-noto-cjk）")
+        problems.append(_("缺少中文字体 %(fonts)s（fonts-noto-cjk）") % {"fonts": "、".join(missing)})
     return tuple(problems)
 
 

@@ -31,7 +31,9 @@ def move_item(*, item: CollectionItem, offset: int) -> None:
     """Move an item ``offset`` places (negative: towards the top), clamped to the ends; orders are renumbered 1..n."""
     with transaction.atomic():
         items = list(item.collection.items.select_for_update().order_by("order", "pk"))
-        index = next(i for i, other in enumerate(items) if other.pk == item.pk)
+        index = next((i for i, other in enumerate(items) if other.pk == item.pk), None)
+        if index is None:  # removed meanwhile (another tab): nothing to move
+            return
         items.insert(max(0, min(len(items) - 1, index + offset)), items.pop(index))
         _renumber(items)
 

@@ -30,5 +30,6 @@ class AddToCollectionForm(forms.Form):
 
 
 class ExportOptionsForm(forms.Form):
-    title = forms.CharField(label=_("简报标题"), max_length=200, required=False)
+    # Room for the longest default title (a recommendation's label and 300-character title).
+    title = forms.CharField(label=_("简报标题"), max_length=320, required=False)
     group = forms.ChoiceField(label=_("编排方式"), choices=list(GROUPING_LABELS.items()), required=False)

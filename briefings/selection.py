@@ -8,6 +8,7 @@ was looking at, never more.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 
@@ -16,6 +17,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from experiences import search
+from experiences.browsing import without_listed_parents
 from experiences.filters import (
     LessonFilterSet,
     PracticeFilterSet,
@@ -57,6 +59,8 @@ class Selection:
     introduction: str = ""
     # Collections and search results have a meaningful order; a grouping of "none" keeps it.
     default_grouping: str = "theme"
+    # A place export files a lesson linked to several places under the one inside that place.
+    place_prefix: str = ""
 
     @property
     def empty(self) -> bool:
@@ -87,9 +91,9 @@ def _visible(user) -> tuple:
     return Practice.objects.visible_to(user), Recommendation.objects.visible_to(user)
 
 
-def _top_level(recommendations):
-    """Sub-points are printed under their parent, so a selection names the parent points only."""
-    return recommendations.filter(parent__isnull=True)
+def _listed(recommendations):
+    """As the lists show them: a sub-point whose parent is selected too is printed under it, not on its own."""
+    return without_listed_parents(recommendations)
 
 
 def for_lesson(*, kind: str, pk: int, user) -> Selection:
@@ -106,14 +110,15 @@ def for_place(*, place: Place, user) -> Selection:
     items = _take(
         PRACTICE, within_place(practices, place=place, through=Practice.places.through).order_by("-created_at", "-pk")
     )
-    ranked = within_place(_top_level(recommendations), place=place, through=Recommendation.places.through)
-    items += _take(RECOMMENDATION, ranked.order_by("document_id", "order", "pk"), already=len(items))
+    linked = within_place(recommendations, place=place, through=Recommendation.places.through)
+    items += _take(RECOMMENDATION, _listed(linked).order_by("document_id", "order", "pk"), already=len(items))
     name = "".join(a.short_name for a in place.ancestors()) + place.name
     return Selection(
         title=_("%(place)s经验借鉴汇编") % {"place": name},
         criteria=[_("地区：%(place)s（含下辖地区）") % {"place": name}],
         items=items,
         default_grouping="theme",
+        place_prefix=place.code_prefix,
     )
 
 
@@ -122,8 +127,8 @@ def for_theme(*, theme: Theme, user) -> Selection:
     items = _take(
         PRACTICE, within_theme(practices, theme=theme, through=Practice.themes.through).order_by("-created_at", "-pk")
     )
-    ranked = within_theme(_top_level(recommendations), theme=theme, through=Recommendation.themes.through)
-    items += _take(RECOMMENDATION, ranked.order_by("document_id", "order", "pk"), already=len(items))
+    linked = within_theme(recommendations, theme=theme, through=Recommendation.themes.through)
+    items += _take(RECOMMENDATION, _listed(linked).order_by("document_id", "order", "pk"), already=len(items))
     return Selection(
         title=_("兄弟城市%(theme)s经验汇编") % {"theme": theme.name},
         criteria=[_("主题：%(theme)s") % {"theme": theme}],
@@ -162,9 +167,9 @@ def for_list(*, kind: str, data: QueryDict, user) -> Selection:
         filterset = _bound(PracticeFilterSet, data, user, queryset=practices.order_by("-created_at", "-pk"))
         items, title = _take(PRACTICE, filterset.qs), _("经验做法汇编")
     else:
-        queryset = _top_level(recommendations).order_by("document_id", "order", "pk")
+        queryset = recommendations.order_by("document_id", "order", "pk")
         filterset = _bound(RecommendationFilterSet, data, user, queryset=queryset)
-        items, title = _take(RECOMMENDATION, filterset.qs), _("启示建议汇编")
+        items, title = _take(RECOMMENDATION, _listed(filterset.qs)), _("启示建议汇编")
     criteria = _describe(filterset.form, tuple(LessonFilterSet.base_filters))
     return Selection(title=title, criteria=criteria or [_("全部")], items=items)
 
@@ -233,6 +238,9 @@ def for_collection(*, collection: Collection, user) -> Selection:
     )
 
 
+ADCODE = re.compile(r"[0-9]{6}")
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
+
 # Parameters that steer the export itself, not which lessons are selected.
 CONTROL_PARAMETERS = ("source", "id", "adcode", "slug", "format", "group", "title", "page", "rpage")
 
@@ -253,12 +261,18 @@ def from_parameters(data: QueryDict, *, user) -> Selection:
     if source in (PRACTICE, RECOMMENDATION):
         return for_lesson(kind=source, pk=_pk(data.get("id")), user=user)
     if source == "place":
-        place = Place.objects.select_related("parent__parent").filter(adcode=str(data.get("adcode", ""))[:6]).first()
+        adcode = data.get("adcode", "")
+        place = (
+            Place.objects.select_related("parent__parent").filter(adcode=adcode).first()
+            if ADCODE.fullmatch(adcode)
+            else None
+        )
         if place is None:
             raise NotFound(_("没有找到这个地区。"))
         return for_place(place=place, user=user)
     if source == "theme":
-        theme = Theme.objects.select_related("parent").filter(slug=str(data.get("slug", ""))[:60]).first()
+        slug = data.get("slug", "")
+        theme = Theme.objects.select_related("parent").filter(slug=slug).first() if SLUG.fullmatch(slug) else None
         if theme is None:
             raise NotFound(_("没有找到这个主题。"))
         return for_theme(theme=theme, user=user)

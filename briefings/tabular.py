@@ -92,6 +92,7 @@ def render_json(briefing: Briefing) -> bytes:
     payload = {
         "title": briefing.title,
         "criteria": briefing.criteria,
+        "introduction": briefing.introduction,
         "organization": briefing.organization,
         "date": briefing.date.isoformat(),
         "grouping": briefing.grouping,

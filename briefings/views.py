@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from experiences.models import Practice, Recommendation
 
-from . import collecting, exporting, selection
+from . import collecting, exporting, selection, throttling
 from .checks import pdf_problems
 from .forms import AddToCollectionForm, CollectionForm, ExportOptionsForm
 from .models import Collection, CollectionItem
@@ -45,6 +46,12 @@ def export(request: HttpRequest) -> HttpResponse:
         return render(request, "briefings/export.html", context)
     if options.is_bound and not options.is_valid():
         return render(request, "briefings/export.html", context, status=400)
+    if fmt in throttling.HEAVY_FORMATS:
+        allowed, retry_after = throttling.allow(key=throttling.client_key(request))
+        if not allowed:
+            response = render(request, "briefings/export.html", context | {"throttled": retry_after}, status=429)
+            response["Retry-After"] = str(retry_after)
+            return response
     try:
         file = exporting.export(
             chosen,
@@ -85,7 +92,7 @@ def collection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = CollectionForm(request.POST or None, instance=collection) if editable else None
     if request.method == "POST":
         if not editable:
-            return HttpResponse(status=403)
+            raise PermissionDenied(_("只有汇编的创建人可以修改它。"))
         if form.is_valid():
             form.save()
             messages.success(request, _("汇编已保存。"))

@@ -34,6 +34,9 @@ def _set_fonts(style, *, east_asian: str, size: float | None = None, bold: bool 
     fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
     for attribute in ("w:eastAsia", "w:ascii", "w:hAnsi"):
         fonts.set(qn(attribute), east_asian)
+    # Theme font references win over names in Word: the template's headings carry them, so drop them.
+    for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attribute), None)
 
 
 def _east_asian(run, font: str, *, size: float, bold: bool) -> None:
@@ -41,7 +44,21 @@ def _east_asian(run, font: str, *, size: float, bold: bool) -> None:
     run._r.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
 
 
+def _chinese_language(document) -> None:
+    """The template declares en-US for East Asian text; Word and WPS break lines and pick fonts by it."""
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    run_defaults = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")) if defaults is not None else None
+    if run_defaults is None:
+        return
+    language = run_defaults.find(qn("w:lang"))
+    if language is None:
+        language = OxmlElement("w:lang")
+        run_defaults.append(language)
+    language.set(qn("w:eastAsia"), "zh-CN")
+
+
 def _styles(document) -> None:
+    _chinese_language(document)
     styles = document.styles
     _set_fonts(styles["Normal"], east_asian=BODY_FONT, size=12)
     styles["Normal"].paragraph_format.line_spacing = 1.5
@@ -124,7 +141,9 @@ def _lesson(document, lesson: Lesson, *, level: int) -> None:
         document.add_paragraph(_text(paragraph))
     for point in lesson.sub_points:
         text = f"{point.label}{point.title}" + (f"：{point.body}" if point.body else "")
-        document.add_paragraph(_text(text), style="List Number")
+        # The labels (1)(2) are part of the text: a numbered list style would number them twice.
+        point = document.add_paragraph(_text(text))
+        point.paragraph_format.left_indent = Cm(0.74)
     if lesson.behind:
         document.add_paragraph().add_run(_("依据的经验做法")).bold = True
         for title in lesson.behind:

@@ -165,6 +165,9 @@ KBASE_SEGMENTER = os.environ.get("KBASE_SEGMENTER", "rjieba")
 # Export: a selection of more lessons than this is refused. A 100-page PDF holds about 120 lessons and
 # takes ~4 s; 300 keeps the largest PDF near 10 s, inside a worker's request timeout.
 KBASE_EXPORT_MAX_ITEMS = int(os.environ.get("KBASE_EXPORT_MAX_ITEMS", "300"))
+# PDF and Word exports per client per window: a crawler following export links cannot tie up the workers.
+KBASE_EXPORT_RATE_LIMIT = int(os.environ.get("KBASE_EXPORT_RATE_LIMIT", "20"))
+KBASE_EXPORT_RATE_WINDOW = int(os.environ.get("KBASE_EXPORT_RATE_WINDOW", "60"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from experiences import views
 
+from .views import robots_txt
+
 admin.site.site_header = _("经验借鉴知识库 · 管理")
 admin.site.site_title = _("经验借鉴知识库")
 admin.site.index_title = _("内容管理")
@@ -14,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", robots_txt, name="robots_txt"),
     path("", include("briefings.urls")),
     path("", include("experiences.urls")),
 ]

@@ -134,8 +134,12 @@ def test_docx_uses_real_heading_styles_and_names_chinese_fonts():
     assert headings[0] == ("Title", "湖北省经验借鉴汇编")
     assert ("Heading 1", "党政办公室工作") in headings
     assert sum(1 for style, _text in headings if style == "Heading 2") == sum(hubei_counts())
-    fonts = document.styles["Heading 1"].element.rPr.rFonts
-    assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "黑体"
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    for style in ("Title", "Heading 1", "Heading 2"):
+        fonts = document.styles[style].element.rPr.rFonts
+        assert fonts.get(f"{w}eastAsia") == "黑体"
+        assert not [name for name in fonts.attrib if name.endswith("Theme")]  # theme fonts would override 黑体
+    assert document.styles["Normal"].element.rPr.rFonts.get(f"{w}eastAsia") == "宋体"
     texts = "\n".join(p.text for p in document.paragraphs)
     assert "出自 《兄弟城市党委办公室工作的主要经验和体会》" in texts
 
@@ -216,3 +220,22 @@ def test_no_line_of_the_pdf_starts_with_closing_chinese_punctuation(hubei_pdf):
     lines = [line.strip() for line in pdf_text(hubei_pdf).splitlines() if line.strip()]
     assert len(lines) > 100
     assert [line for line in lines if line[0] in "，。、；：？！）》」』”"] == []
+
+
+def test_docx_sub_points_keep_their_own_labels_without_automatic_numbering():
+    recommendation = Recommendation.objects.published().filter(children__isnull=False).distinct().first()
+    chosen = selection.for_lesson(kind="recommendation", pk=recommendation.pk, user=None)
+    document = docx.Document(io.BytesIO(exporting.export(chosen, fmt="docx", user=None).content))
+    child = recommendation.children.order_by("order").first()
+    point = next(p for p in document.paragraphs if p.text.startswith(f"{child.label}{child.title}"))
+    assert point.style.name == "Normal"
+    assert point._p.pPr is None or point._p.pPr.numPr is None
+
+
+def test_lessons_hidden_from_the_reader_are_left_out_whatever_the_selection_says(draft_practice):
+    from briefings.assemble import build_briefing
+
+    visible = Practice.objects.published().first()
+    items = [("practice", draft_practice.pk), ("practice", visible.pk)]
+    briefing = build_briefing(selection.Selection(title="过期的索引", items=items), user=None)
+    assert [lesson.pk for lesson in briefing.lessons] == [visible.pk]

@@ -223,6 +223,7 @@ def test_a_collections_title_and_introduction_are_edited_on_its_page_and_printed
     assert response.status_code == 302
     payload = export_json(staff_client, source="collection", id=collection.pk)
     assert payload["title"] == "武汉经验汇编"
+    assert payload["introduction"] == "供领导参阅。\n第二段。"
 
 
 def test_another_staff_members_private_collection_is_neither_visible_nor_exportable(client, other_staff):
@@ -236,7 +237,7 @@ def test_another_staff_members_private_collection_is_neither_visible_nor_exporta
     assert response.status_code == 404
     assert "Content-Disposition" not in response
     practice = Practice.objects.published().last()
-    add(client, practice, collection=private.pk)
+    assert add(client, practice, collection=private.pk).status_code == 404
     assert not private.items.filter(practice=practice).exists()
     item = private.items.get()
     assert client.post(f"/collections/{private.pk}/items/{item.pk}/remove").status_code == 404
@@ -252,7 +253,12 @@ def test_a_shared_collection_is_readable_and_exportable_by_other_staff_but_not_e
     assert "共享汇编" in client.get("/collections/").content.decode()
     assert client.get(f"/collections/{shared.pk}/").status_code == 200
     assert export_json(client, source="collection", id=shared.pk)["count"]["practices"] == 1
-    assert client.post(f"/collections/{shared.pk}/", {"title": "改掉"}).status_code == 403
+    refused = client.post(f"/collections/{shared.pk}/", {"title": "改掉"})
+    assert refused.status_code == 403
+    assert "只有汇编的创建人可以修改它" in refused.content.decode()
+    item = shared.items.get()
+    assert client.post(f"/collections/{shared.pk}/items/{item.pk}/move", {"direction": "down"}).status_code == 404
+    assert client.post(f"/collections/{shared.pk}/items/{item.pk}/remove").status_code == 404
     shared.refresh_from_db()
     assert shared.title == "共享汇编"
 
@@ -278,3 +284,72 @@ def test_the_user_chooses_grouping_by_theme_or_by_place(client):
     assert len(set(place_groups)) > 1
     assert all(group.endswith(("市", "省", "区", "州", "未标注地区")) for group in place_groups)
     assert place_groups == sorted(place_groups, key=place_groups.index)  # each group's lessons are contiguous
+
+
+def test_a_sub_point_the_recommendation_list_shows_on_its_own_is_exported_too(client):
+    params = {"q": "以市场和"}
+    shown = listed_ids(client, "/recommendations/", params, "recommendation")
+    sub_point = Recommendation.objects.get(pk=shown[0])
+    assert sub_point.parent_id is not None
+    exported = [item["id"] for item in export_json(client, source="recommendations", **params)["items"]]
+    assert exported == [sub_point.pk]
+
+
+def test_the_prefilled_title_of_a_long_selection_exports_as_is(client):
+    recommendation = Recommendation.objects.published().first()
+    Recommendation.objects.filter(pk=recommendation.pk).update(title="长" * 300)
+    page = client.get("/export/", {"source": "recommendation", "id": recommendation.pk}).content.decode()
+    title = re.search(r'name="title"[^>]*value="([^"]*)"', page).group(1)
+    response = client.get(
+        "/export/", {"source": "recommendation", "id": recommendation.pk, "title": title, "format": "json"}
+    )
+    assert response.status_code == 200
+    assert json.loads(response.content)["title"].endswith("长" * 300)
+
+
+def test_a_place_briefing_files_each_lesson_under_a_place_inside_that_place(client):
+    groups = {item["group"] for item in export_json(client, source="place", adcode="420000", group="place")["items"]}
+    assert groups
+    assert all(group.startswith("湖北") for group in groups)
+
+
+def test_moving_to_the_top_and_bottom_renumbers_the_collection(staff_client):
+    user = get_user_model().objects.get(username="curator")
+    collection = Collection.objects.create(title="顺序", owner=user)
+    practices = list(Practice.objects.published().order_by("pk")[:3])
+    items = [
+        CollectionItem.objects.create(collection=collection, practice=p, order=i) for i, p in enumerate(practices, 1)
+    ]
+    staff_client.post(f"/collections/{collection.pk}/items/{items[2].pk}/move", {"direction": "top"})
+    staff_client.post(f"/collections/{collection.pk}/items/{items[1].pk}/move", {"direction": "bottom"})
+    ordered = list(collection.items.order_by("order").values_list("practice_id", "order"))
+    assert ordered == [(practices[2].pk, 1), (practices[0].pk, 2), (practices[1].pk, 3)]
+
+
+def test_typeset_exports_are_rate_limited_per_client_with_a_retry_time(client, settings):
+    settings.KBASE_EXPORT_RATE_LIMIT = 2
+    params = {"source": "place", "adcode": "420000", "format": "docx"}
+    assert [client.get("/export/", params).status_code for _ in range(2)] == [200, 200]
+    refused = client.get("/export/", params)
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "导出过于频繁" in refused.content.decode()
+    assert client.get("/export/", {**params, "format": "csv"}).status_code == 200  # metadata stays cheap
+
+
+def test_crawlers_are_kept_off_the_export_links(client):
+    robots = client.get("/robots.txt").content.decode()
+    assert "Disallow: /export/" in robots
+    html = client.get("/places/420000/").content.decode()
+    assert 'format=pdf" rel="nofollow"' in html
+
+
+@pytest.mark.parametrize("params", [{"adcode": "42\x000000"}, {"adcode": "4200001"}, {"slug": "a\x00b"}])
+def test_malformed_place_and_theme_identifiers_are_not_found(client, params):
+    source = "place" if "adcode" in params else "theme"
+    assert client.get("/export/", {"source": source, **params}).status_code == 404
+
+
+def test_the_command_reports_an_unwritable_output_file(tmp_path):
+    with pytest.raises(CommandError, match="Cannot write"):
+        call_command("export_lessons", "--place", "湖北", "--format", "csv", "-o", str(tmp_path / "missing" / "x.csv"))

@@ -88,7 +88,10 @@ class Command(BaseCommand):
             sys.stdout.buffer.write(file.content)
             sys.stdout.flush()
         else:
-            Path(options["output"]).write_bytes(file.content)
+            try:
+                Path(options["output"]).write_bytes(file.content)
+            except OSError as error:
+                raise CommandError(f"Cannot write {options['output']}: {error.strerror}") from error
         pages = ""
         if options["format"] == "pdf":
             from briefings.pdf import page_count
