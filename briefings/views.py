@@ -62,8 +62,8 @@ def export(request: HttpRequest) -> HttpResponse:
         )
     except exporting.EmptySelection:
         return render(request, "briefings/export.html", context | {"selection": selection.Selection(chosen.title)})
-    except PDFUnavailable:
-        return render(request, "briefings/export.html", context, status=503)
+    except PDFUnavailable as error:
+        return render(request, "briefings/export.html", context | {"error": error}, status=503)
     except selection.SelectionError as error:
         return render(request, "briefings/export.html", context | {"error": error}, status=400)
     return _download(file)

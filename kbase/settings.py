@@ -168,6 +168,9 @@ KBASE_EXPORT_MAX_ITEMS = int(os.environ.get("KBASE_EXPORT_MAX_ITEMS", "300"))
 # PDF and Word exports per client per window: a crawler following export links cannot tie up the workers.
 KBASE_EXPORT_RATE_LIMIT = int(os.environ.get("KBASE_EXPORT_RATE_LIMIT", "20"))
 KBASE_EXPORT_RATE_WINDOW = int(os.environ.get("KBASE_EXPORT_RATE_WINDOW", "60"))
+# PDFs are typeset in a forked child (WeasyPrint's peak memory leaves with it), stopped after this many seconds.
+KBASE_PDF_IN_CHILD = env_bool("KBASE_PDF_IN_CHILD", hasattr(os, "fork"))
+KBASE_PDF_TIMEOUT = int(os.environ.get("KBASE_PDF_TIMEOUT", "50"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

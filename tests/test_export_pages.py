@@ -353,3 +353,17 @@ def test_malformed_place_and_theme_identifiers_are_not_found(client, params):
 def test_the_command_reports_an_unwritable_output_file(tmp_path):
     with pytest.raises(CommandError, match="Cannot write"):
         call_command("export_lessons", "--place", "湖北", "--format", "csv", "-o", str(tmp_path / "missing" / "x.csv"))
+
+
+@pytest.mark.skipif(
+    not hasattr(__import__("os"), "fork"), reason="PDFs are typeset in a forked child only where fork exists"
+)
+def test_a_pdf_that_takes_too_long_is_stopped_with_a_clear_message(client, settings):
+    if checks.pdf_problems():
+        pytest.skip("this machine lacks the PDF toolchain")
+    settings.KBASE_PDF_IN_CHILD = True
+    settings.KBASE_PDF_TIMEOUT = 0
+    response = client.get("/export/", {"source": "place", "adcode": "420000", "format": "pdf"})
+    assert response.status_code == 503
+    assert "排版超时" in response.content.decode()
+    assert "Content-Disposition" not in response
