@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -352,12 +353,11 @@ def test_malformed_place_and_theme_identifiers_are_not_found(client, params):
 
 def test_the_command_reports_an_unwritable_output_file(tmp_path):
     with pytest.raises(CommandError, match="Cannot write"):
-        call_command("export_lessons", "--place", "湖北", "--format", "csv", "-o", str(tmp_path / "missing" / "x.csv"))
+        out = tmp_path / "missing" / "x.csv"
+        call_command("export_lessons", "--place", "湖北", "--format", "csv", "-o", str(out))
 
 
-@pytest.mark.skipif(
-    not hasattr(__import__("os"), "fork"), reason="PDFs are typeset in a forked child only where fork exists"
-)
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="PDFs are typeset in a forked child only where fork exists")
 def test_a_pdf_that_takes_too_long_is_stopped_with_a_clear_message(client, settings):
     if checks.pdf_problems():
         pytest.skip("this machine lacks the PDF toolchain")
