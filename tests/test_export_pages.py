@@ -352,8 +352,8 @@ def test_malformed_place_and_theme_identifiers_are_not_found(client, params):
 
 
 def test_the_command_reports_an_unwritable_output_file(tmp_path):
+    out = tmp_path / "missing" / "x.csv"
     with pytest.raises(CommandError, match="Cannot write"):
-        out = tmp_path / "missing" / "x.csv"
         call_command("export_lessons", "--place", "湖北", "--format", "csv", "-o", str(out))
 
 
