@@ -105,13 +105,18 @@ def for_lesson(*, kind: str, pk: int, user) -> Selection:
     return Selection(title=str(lesson), criteria=[_("单条导出")], items=[(kind, lesson.pk)])
 
 
-def for_place(*, place: Place, user) -> Selection:
+def _page_lessons(*, user, narrow) -> list[tuple[str, int]]:
+    """A place or theme page's lessons, in its order: ``narrow(queryset, through)`` keeps the linked ones."""
     practices, recommendations = _visible(user)
-    items = _take(
-        PRACTICE, within_place(practices, place=place, through=Practice.places.through).order_by("-created_at", "-pk")
+    items = _take(PRACTICE, narrow(practices, Practice).order_by("-created_at", "-pk"))
+    linked = _listed(narrow(recommendations, Recommendation)).order_by("document_id", "order", "pk")
+    return items + _take(RECOMMENDATION, linked, already=len(items))
+
+
+def for_place(*, place: Place, user) -> Selection:
+    items = _page_lessons(
+        user=user, narrow=lambda qs, model: within_place(qs, place=place, through=model.places.through)
     )
-    linked = within_place(recommendations, place=place, through=Recommendation.places.through)
-    items += _take(RECOMMENDATION, _listed(linked).order_by("document_id", "order", "pk"), already=len(items))
     name = "".join(a.short_name for a in place.ancestors()) + place.name
     return Selection(
         title=_("%(place)s经验借鉴汇编") % {"place": name},
@@ -123,12 +128,9 @@ def for_place(*, place: Place, user) -> Selection:
 
 
 def for_theme(*, theme: Theme, user) -> Selection:
-    practices, recommendations = _visible(user)
-    items = _take(
-        PRACTICE, within_theme(practices, theme=theme, through=Practice.themes.through).order_by("-created_at", "-pk")
+    items = _page_lessons(
+        user=user, narrow=lambda qs, model: within_theme(qs, theme=theme, through=model.themes.through)
     )
-    linked = within_theme(recommendations, theme=theme, through=Recommendation.themes.through)
-    items += _take(RECOMMENDATION, _listed(linked).order_by("document_id", "order", "pk"), already=len(items))
     return Selection(
         title=_("兄弟城市%(theme)s经验汇编") % {"theme": theme.name},
         criteria=[_("主题：%(theme)s") % {"theme": theme}],
