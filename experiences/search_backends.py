@@ -87,8 +87,13 @@ class Engine:
         """Hits ``offset:offset+limit`` in rank order (``total``: the match count, if already known)."""
         raise NotImplementedError
 
-    def _link_facets(self, matched: str, args: list) -> list[tuple]:
-        """Matched lessons per province and per top-level theme, over the (sampled) matches."""
+    @staticmethod
+    def _facets_sql(sample: str) -> str:
+        """Counts per document, province and top-level theme of the matches in the CTE ``sample``.
+
+        One statement for all three, so the match (and its sample) is computed once.
+        Lessons linked to two places of one province count once (UNION, not UNION ALL).
+        """
         links = []
         for facet, link, column, value in (
             ("place", "places", "place", "substr(x.adcode, 1, 2)"),
@@ -96,15 +101,24 @@ class Engine:
         ):
             for kind in ("practice", "recommendation"):
                 links.append(
-                    f"SELECT '{facet}' AS facet, CAST({value} AS TEXT) AS value, m.kind, m.object_id FROM m "
+                    f"SELECT '{facet}' AS facet, CAST({value} AS TEXT) AS value, m.kind, m.object_id FROM {sample} m "
                     f"JOIN experiences_{kind}_{link} l ON m.kind = '{kind}' AND l.{kind}_id = m.object_id "
                     f"JOIN experiences_{column} x ON x.id = l.{column}_id"
                 )
-        sql = (
-            f"WITH m AS MATERIALIZED ({matched}) "
+        return (
+            f"SELECT 'document' AS facet, CAST(s.document_id AS TEXT) AS value, count(*) FROM {sample} s "
+            f"GROUP BY s.document_id UNION ALL "
             f"SELECT u.facet, u.value, count(*) FROM ({' UNION '.join(links)}) u GROUP BY u.facet, u.value"
         )
-        return self._run(sql, args)
+
+    def _facets(self, grouped: dict, rows: list[tuple], *, total: int, sample: int) -> dict:
+        """Facet counts from a sample scaled to the whole match, labelled for the page."""
+        scale = total / sample
+        for facet, value, n in rows:
+            grouped[facet].append((value, round(n * scale)))
+        facets = self._label(grouped)
+        facets["approximate"] = sample < total
+        return facets
 
     def _label(self, grouped: dict[str, list[tuple[str, int]]]) -> dict:
         from .search import Facet
@@ -177,18 +191,8 @@ class SQLiteEngine(Engine):
             "SELECT e.id, e.kind, e.object_id, e.document_id FROM (SELECT rowid AS id FROM experiences_searchentry_fts "
             "WHERE experiences_searchentry_fts MATCH %s LIMIT %s) f CROSS JOIN experiences_searchentry e ON e.id = f.id"
         )
-        scale = total / sample
-        rows = self._run(
-            f"WITH m AS MATERIALIZED ({matched}) "
-            "SELECT CAST(m.document_id AS TEXT), count(*) FROM m GROUP BY m.document_id",
-            [prepared.match, sample],
-        )
-        grouped["document"] = [(value, round(n * scale)) for value, n in rows]
-        for facet, value, n in self._link_facets(matched, [prepared.match, sample]):
-            grouped[facet].append((value, round(n * scale)))
-        facets = self._label(grouped)
-        facets["approximate"] = sample < total
-        return total, facets
+        rows = self._run(f"WITH m AS MATERIALIZED ({matched}) {self._facets_sql('m')}", [prepared.match, sample])
+        return total, self._facets(grouped, rows, total=total, sample=sample)
 
     def page(self, prepared: Prepared, *, offset: int, limit: int, total: int | None = None):
         """Ranked by bm25 in FTS5, then lessons boosted over sections within a window of the best matches."""
@@ -277,32 +281,28 @@ class PostgresEngine(Engine):
                 )
 
     def totals(self, prepared: Prepared) -> tuple[int, dict]:
-        """Exact counts per type from the GIN index; documents, provinces and themes from a sample."""
+        """Exact counts per type, and documents, provinces and themes of a sample, in one statement.
+
+        The GIN index is walked once for all of them: the matches are kept
+        (``m``: ids and a few short columns, not the vectors), counted per
+        type, and their first FACET_SAMPLE rows (``s``) grouped per facet.
+        """
         condition = f"{self.match_sql} AND {prepared.where}"
-        args = [prepared.match, *prepared.params]
-        grouped: dict[str, list[tuple[str, int]]] = {"type": [], "document": [], "place": [], "theme": []}
+        matched = f"SELECT e.id, e.kind, e.object_id, e.document_id FROM {self.from_sql} WHERE {condition}"
+        sql = (
+            f"WITH m AS MATERIALIZED ({matched}), s AS MATERIALIZED (SELECT * FROM m LIMIT %s) "
+            f"SELECT 'type', m.kind, count(*) FROM m GROUP BY m.kind UNION ALL {self._facets_sql('s')}"
+        )
         with self._index_only():
-            grouped["type"] = self._run(
-                f"SELECT e.kind, count(*) FROM {self.from_sql} WHERE {condition} GROUP BY e.kind", args
-            )
-            total = sum(n for _, n in grouped["type"])
-            if not total:
-                return 0, {}
-            sample = min(total, FACET_SAMPLE)
-            matched = f"SELECT e.id, e.kind, e.object_id, e.document_id FROM {self.from_sql} WHERE {condition} LIMIT %s"
-            rows = self._run(
-                f"WITH m AS MATERIALIZED ({matched}) "
-                "SELECT CAST(m.document_id AS TEXT), count(*) FROM m GROUP BY m.document_id",
-                [*args, sample],
-            )
-            links = self._link_facets(matched, [*args, sample])
-        scale = total / sample
-        grouped["document"] = [(value, round(n * scale)) for value, n in rows]
-        for facet, value, n in links:
-            grouped[facet].append((value, round(n * scale)))
-        facets = self._label(grouped)
-        facets["approximate"] = sample < total
-        return total, facets
+            rows = self._run(sql, [prepared.match, *prepared.params, FACET_SAMPLE])
+        grouped: dict[str, list[tuple[str, int]]] = {"type": [], "document": [], "place": [], "theme": []}
+        grouped["type"] = [(kind, n) for facet, kind, n in rows if facet == "type"]
+        total = sum(n for _, n in grouped["type"])
+        if not total:
+            return 0, {}
+        sample = min(total, FACET_SAMPLE)
+        facets = [row for row in rows if row[0] != "type"]
+        return total, self._facets(grouped, facets, total=total, sample=sample)
 
     def page(self, prepared: Prepared, *, offset: int, limit: int, total: int | None = None):
         """ts_rank orders the matches; for a common word, the most recent POSTGRES_RANK_WINDOW of them,
