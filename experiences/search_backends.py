@@ -8,7 +8,7 @@ and facet counts grouped in the database.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import connection, transaction
 
@@ -280,6 +280,26 @@ class PostgresEngine(Engine):
                     [seqscan, indexscan],
                 )
 
+    def prepare(self, terms: list[Term], filters) -> Prepared:
+        """The document filter is an index token (as on SQLite): GIN intersects it with the words."""
+        extra = [Term((f"d{filters.document}",))] if filters.document else []
+        where, params = self.where(replace(filters, document=None))
+        return Prepared(self.match_expression([*terms, *extra]), where, params, filters)
+
+    def _hits(self, prepared: Prepared) -> tuple[str, list]:
+        """The CTE ``hits``: every match of the words, found through the GIN index alone.
+
+        The other conditions (visibility, type) filter these rows afterwards.
+        Written beside the match, they let the planner prefer the btree over
+        ``published`` or ``kind`` for a very common word, then test ``@@`` on
+        each of 100,000 rows, decompressing every vector: half a second
+        instead of tens of milliseconds. MATERIALIZED keeps the match apart.
+        """
+        matched = (
+            f"SELECT e.id, e.kind, e.object_id, e.document_id, e.published FROM {self.from_sql} WHERE {self.match_sql}"
+        )
+        return f"WITH hits AS MATERIALIZED ({matched})", [prepared.match]
+
     def totals(self, prepared: Prepared) -> tuple[int, dict]:
         """Exact counts per type, and documents, provinces and themes of a sample, in one statement.
 
@@ -287,14 +307,14 @@ class PostgresEngine(Engine):
         (``m``: ids and a few short columns, not the vectors), counted per
         type, and their first FACET_SAMPLE rows (``s``) grouped per facet.
         """
-        condition = f"{self.match_sql} AND {prepared.where}"
-        matched = f"SELECT e.id, e.kind, e.object_id, e.document_id FROM {self.from_sql} WHERE {condition}"
+        hits, args = self._hits(prepared)
         sql = (
-            f"WITH m AS MATERIALIZED ({matched}), s AS MATERIALIZED (SELECT * FROM m LIMIT %s) "
+            f"{hits}, m AS MATERIALIZED (SELECT * FROM hits e WHERE {prepared.where}), "
+            "s AS MATERIALIZED (SELECT * FROM m LIMIT %s) "
             f"SELECT 'type', m.kind, count(*) FROM m GROUP BY m.kind UNION ALL {self._facets_sql('s')}"
         )
         with self._index_only():
-            rows = self._run(sql, [prepared.match, *prepared.params, FACET_SAMPLE])
+            rows = self._run(sql, [*args, *prepared.params, FACET_SAMPLE])
         grouped: dict[str, list[tuple[str, int]]] = {"type": [], "document": [], "place": [], "theme": []}
         grouped["type"] = [(kind, n) for facet, kind, n in rows if facet == "type"]
         total = sum(n for _, n in grouped["type"])
@@ -309,24 +329,26 @@ class PostgresEngine(Engine):
         then the others newest first."""
         from .search import Hit
 
-        condition = f"{self.match_sql} AND {prepared.where}"
-        args = [prepared.match, *prepared.params]
+        hits, args = self._hits(prepared)
         window = POSTGRES_RANK_WINDOW
         rank = f"ts_rank(e.vector, to_tsquery('simple', %s)) * {LESSON_BOOST}"
         columns = "e.id, e.kind, e.object_id, e.document_id"
         # Only the ids of the matches are sorted; the vectors of the window alone are read to rank.
-        recent = f"SELECT e.id FROM {self.from_sql} WHERE {condition} ORDER BY e.id DESC LIMIT %s"
+        recent = f"SELECT e.id FROM hits e WHERE {prepared.where} ORDER BY e.id DESC LIMIT %s"
         ranked = (
-            f"SELECT {columns}, {rank} AS score FROM ({recent}) r JOIN {self.from_sql} ON e.id = r.id "
+            f"{hits} SELECT {columns}, {rank} AS score FROM ({recent}) r JOIN {self.from_sql} ON e.id = r.id "
             "ORDER BY score DESC, e.id LIMIT %s OFFSET %s"
         )
-        tail = f"SELECT {columns}, 0 FROM {self.from_sql} WHERE {condition} ORDER BY e.id DESC LIMIT %s OFFSET %s"
+        tail = f"{hits} SELECT {columns}, 0 FROM hits e WHERE {prepared.where} ORDER BY e.id DESC LIMIT %s OFFSET %s"
         with self._index_only():
-            rows = self._run(ranked, [prepared.match, *args, window, limit, offset]) if offset < window else []
+            if offset < window:
+                rows = self._run(ranked, [*args, prepared.match, *prepared.params, window, limit, offset])
+            else:
+                rows = []
             if offset + limit > window:
                 # Past the ranked window: the remaining matches follow newest first.
                 start = max(offset, window)
-                rows += self._run(tail, [*args, offset + limit - start, start])
+                rows += self._run(tail, [*args, *prepared.params, offset + limit - start, start])
         return [Hit(*row[:4], float(row[4] or 0)) for row in rows][:limit]
 
 
