@@ -286,35 +286,35 @@ class PostgresEngine(Engine):
         where, params = self.where(replace(filters, document=None))
         return Prepared(self.match_expression([*terms, *extra]), where, params, filters)
 
-    def _hits(self, prepared: Prepared) -> tuple[str, list]:
-        """The CTE ``hits``: every match of the words, found through the GIN index alone.
+    def _matches(self, prepared: Prepared) -> tuple[str, list]:
+        """``FROM … WHERE …`` of the matches, found through the GIN index alone, then filtered.
 
-        The other conditions (visibility, type) filter these rows afterwards.
-        Written beside the match, they let the planner prefer the btree over
-        ``published`` or ``kind`` for a very common word, then test ``@@`` on
-        each of 100,000 rows, decompressing every vector: half a second
-        instead of tens of milliseconds. MATERIALIZED keeps the match apart.
+        Visibility and type filter the rows the index found. Written beside
+        the match, they let the planner prefer the btree over ``published``
+        or ``kind`` for a very common word, then test ``@@`` on each of
+        100,000 rows, decompressing every vector: half a second instead of
+        tens of milliseconds. ``OFFSET 0`` keeps the match a subquery of its
+        own (nothing is pushed into it) whose rows stream, unmaterialised.
         """
-        matched = (
-            f"SELECT e.id, e.kind, e.object_id, e.document_id, e.published FROM {self.from_sql} WHERE {self.match_sql}"
+        inner = (
+            f"SELECT e.id, e.kind, e.object_id, e.document_id, e.published FROM {self.from_sql} "
+            f"WHERE {self.match_sql} OFFSET 0"
         )
-        return f"WITH hits AS MATERIALIZED ({matched})", [prepared.match]
+        return f"FROM ({inner}) e WHERE {prepared.where}", [prepared.match, *prepared.params]
 
     def totals(self, prepared: Prepared) -> tuple[int, dict]:
         """Exact counts per type, and documents, provinces and themes of a sample, in one statement.
 
-        The GIN index is walked once for all of them: the matches are kept
-        (``m``: ids and a few short columns, not the vectors), counted per
-        type, and their first FACET_SAMPLE rows (``s``) grouped per facet.
+        The sample (``s``) stops reading after FACET_SAMPLE matches; the
+        counts per type read them all, from the narrow heap rows only.
         """
-        hits, args = self._hits(prepared)
+        matches, args = self._matches(prepared)
         sql = (
-            f"{hits}, m AS MATERIALIZED (SELECT * FROM hits e WHERE {prepared.where}), "
-            "s AS MATERIALIZED (SELECT * FROM m LIMIT %s) "
-            f"SELECT 'type', m.kind, count(*) FROM m GROUP BY m.kind UNION ALL {self._facets_sql('s')}"
+            f"WITH s AS MATERIALIZED (SELECT e.id, e.kind, e.object_id, e.document_id {matches} LIMIT %s) "
+            f"SELECT 'type', e.kind, count(*) {matches} GROUP BY e.kind UNION ALL {self._facets_sql('s')}"
         )
         with self._index_only():
-            rows = self._run(sql, [*args, *prepared.params, FACET_SAMPLE])
+            rows = self._run(sql, [*args, FACET_SAMPLE, *args])
         grouped: dict[str, list[tuple[str, int]]] = {"type": [], "document": [], "place": [], "theme": []}
         grouped["type"] = [(kind, n) for facet, kind, n in rows if facet == "type"]
         total = sum(n for _, n in grouped["type"])
@@ -329,26 +329,23 @@ class PostgresEngine(Engine):
         then the others newest first."""
         from .search import Hit
 
-        hits, args = self._hits(prepared)
+        matches, args = self._matches(prepared)
         window = POSTGRES_RANK_WINDOW
         rank = f"ts_rank(e.vector, to_tsquery('simple', %s)) * {LESSON_BOOST}"
         columns = "e.id, e.kind, e.object_id, e.document_id"
         # Only the ids of the matches are sorted; the vectors of the window alone are read to rank.
-        recent = f"SELECT e.id FROM hits e WHERE {prepared.where} ORDER BY e.id DESC LIMIT %s"
+        recent = f"SELECT e.id {matches} ORDER BY e.id DESC LIMIT %s"
         ranked = (
-            f"{hits} SELECT {columns}, {rank} AS score FROM ({recent}) r JOIN {self.from_sql} ON e.id = r.id "
+            f"SELECT {columns}, {rank} AS score FROM ({recent}) r JOIN {self.from_sql} ON e.id = r.id "
             "ORDER BY score DESC, e.id LIMIT %s OFFSET %s"
         )
-        tail = f"{hits} SELECT {columns}, 0 FROM hits e WHERE {prepared.where} ORDER BY e.id DESC LIMIT %s OFFSET %s"
+        tail = f"SELECT {columns}, 0 {matches} ORDER BY e.id DESC LIMIT %s OFFSET %s"
         with self._index_only():
-            if offset < window:
-                rows = self._run(ranked, [*args, prepared.match, *prepared.params, window, limit, offset])
-            else:
-                rows = []
+            rows = self._run(ranked, [prepared.match, *args, window, limit, offset]) if offset < window else []
             if offset + limit > window:
                 # Past the ranked window: the remaining matches follow newest first.
                 start = max(offset, window)
-                rows += self._run(tail, [*args, *prepared.params, offset + limit - start, start])
+                rows += self._run(tail, [*args, offset + limit - start, start])
         return [Hit(*row[:4], float(row[4] or 0)) for row in rows][:limit]
 
 
