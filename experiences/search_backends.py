@@ -263,22 +263,18 @@ class PostgresEngine(Engine):
         The planner prices ``@@`` as a cheap operator and, for a common word,
         prefers a sequential scan; but each row's tsvector (kilobytes, stored
         out of line) must then be fetched and decompressed: a second instead
-        of tens of milliseconds. The settings are local to this transaction
+        of tens of milliseconds. The setting is local to this transaction
         and restored as soon as the search's own statements have run.
+        Plain index scans stay on: the match is fenced off (``_matches``), so
+        no btree can stand in for GIN, and the facet and ranking joins want them.
         """
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan'), "
-                "set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)"
-            )
-            seqscan, indexscan, *_ = cursor.fetchone()
+            cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
+            seqscan, _ = cursor.fetchone()
             try:
                 yield
             finally:
-                cursor.execute(
-                    "SELECT set_config('enable_seqscan', %s, true), set_config('enable_indexscan', %s, true)",
-                    [seqscan, indexscan],
-                )
+                cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [seqscan])
 
     def prepare(self, terms: list[Term], filters) -> Prepared:
         """The document filter is an index token (as on SQLite): GIN intersects it with the words."""
