@@ -12,13 +12,16 @@ SQLite FTS5 or a PostgreSQL tsvector; the backend follows the database vendor.
 from __future__ import annotations
 
 import threading
+from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
+from typing import NamedTuple
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import Prefetch
+from taggit.models import TaggedItem
 
 from . import segmentation
 from .models import Place, PlaceAlias, Practice, Recommendation, SearchEntry, Section, SourceDocument, Status, Theme
@@ -74,45 +77,88 @@ def theme_tokens(themes: Iterable[Theme]) -> list[str]:
     return sorted({f"t{t.pk}" for t in themes} | {f"t{t.parent_id}" for t in themes if t.parent_id})
 
 
-def _entry(kind: str, obj, *, title: str, body: str, tags: list[str], published: bool) -> SearchEntry:
+def _entry(kind: str, obj, *, title: str, body: str, tags: list[str], published: bool) -> tuple:
+    """One SearchEntry as a row of ENTRY_FIELDS (no model instance: imports index thousands at once)."""
     # Visibility, type and document as tokens too: SQLite answers every filter inside FTS5.
     tags = [*tags, f"vis{int(published)}", f"k{kind}", f"d{obj.document_id}"]
     title, body = to_simplified(title), to_simplified(body)
     cut = segmentation.segmenter().cut
-    return SearchEntry(
-        kind=kind,
-        object_id=obj.pk,
-        document_id=obj.document_id,
-        published=published,
-        title=index_words(cut(title, search=True)),
-        body=index_words(cut(body, search=True)),
-        tags=" ".join(tags),
+    return (
+        kind,
+        obj.pk,
+        obj.document_id,
+        published,
+        index_words(cut(title, search=True)),
+        index_words(cut(body, search=True)),
+        " ".join(tags),
         # The characters of the title only: a one-character query (人, 村) finds
         # titles containing it anywhere, and bodies where it stands as a word.
         # Every character of every body would double the index for little gain.
-        chars=unique_characters(title),
+        unique_characters(title),
     )
 
 
-def _lesson_entries(model, ids: Iterable[int]) -> list[SearchEntry]:
-    entries = []
-    # Not select_related("document"): that would load a document's whole text for each of its lessons.
-    queryset = model.objects.filter(pk__in=list(ids)).prefetch_related(
-        Prefetch("places", queryset=Place.objects.only("adcode", "level")), "themes", "tags"
-    )
-    lessons = list(queryset)
+ENTRY_FIELDS = ["kind", "object_id", "document", "published", "title", "body", "tags", "chars"]
+
+
+class _PlaceCode(NamedTuple):
+    adcode: str
+    level: str
+
+
+class _ThemeKey(NamedTuple):
+    pk: int
+    parent_id: int | None
+
+
+class _Lesson(NamedTuple):
+    pk: int
+    document_id: int
+    status: str
+    title: str
+    body: str
+
+
+def _lesson_links(model, ids: list[int]) -> tuple[dict, dict, dict]:
+    """Each lesson's places, themes and keyword names, from three flat queries.
+
+    Plain tuples rather than prefetched instances: building model objects (and
+    taggit's per-instance managers) cost more than the queries themselves.
+    """
+    name = model._meta.model_name
+    places: dict[int, list] = defaultdict(list)
+    through = model.places.through.objects.filter(**{f"{name}_id__in": ids})
+    for pk, adcode, level in through.values_list(f"{name}_id", "place__adcode", "place__level"):
+        places[pk].append(_PlaceCode(adcode, level))
+    themes: dict[int, list] = defaultdict(list)
+    through = model.themes.through.objects.filter(**{f"{name}_id__in": ids})
+    for pk, theme, parent in through.values_list(f"{name}_id", "theme_id", "theme__parent_id"):
+        themes[pk].append(_ThemeKey(theme, parent))
+    keywords: dict[int, list] = defaultdict(list)
+    tagged = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
+    for pk, tag in tagged.order_by("pk").values_list("object_id", "tag__name"):
+        keywords[pk].append(tag)
+    return places, themes, keywords
+
+
+def _lesson_entries(model, ids: Iterable[int]) -> list[tuple]:
+    ids = list(ids)
+    # A practice's searchable text is its summary, body and excerpt; a recommendation's, its body,
+    # excerpt and audience. Keywords are appended to either.
+    if model is Practice:
+        kind, parts = SearchEntry.Kind.PRACTICE, ("summary", "body", "excerpt")
+    else:
+        kind, parts = SearchEntry.Kind.RECOMMENDATION, ("body", "excerpt", "audience")
+    rows = model.objects.filter(pk__in=ids).values_list("pk", "document_id", "status", "title", *parts)
+    lessons = [_Lesson(pk, document, status, title, "\n".join(texts)) for pk, document, status, title, *texts in rows]
     statuses = dict(
         SourceDocument.objects.filter(pk__in={lesson.document_id for lesson in lessons}).values_list("pk", "status")
     )
+    places, themes, keywords = _lesson_links(model, ids)
+    entries = []
     for lesson in lessons:
-        tags = place_tokens(lesson.places.all()) + theme_tokens(lesson.themes.all())
-        keywords = " ".join(t.name for t in lesson.tags.all())
-        if model is Practice:
-            body = "\n".join([lesson.summary, lesson.body, lesson.excerpt, keywords])
-            kind = SearchEntry.Kind.PRACTICE
-        else:
-            body = "\n".join([lesson.body, lesson.excerpt, lesson.audience, keywords])
-            kind = SearchEntry.Kind.RECOMMENDATION
+        tags = place_tokens(places[lesson.pk]) + theme_tokens(themes[lesson.pk])
+        body = "\n".join([lesson.body, " ".join(keywords[lesson.pk])])
         published = lesson.status == Status.PUBLISHED and statuses.get(lesson.document_id) == Status.PUBLISHED
         entries.append(_entry(kind, lesson, title=lesson.title, body=body, tags=tags, published=published))
     return entries
@@ -124,7 +170,7 @@ def section_text(section: Section, *, children: list[Section], text: str) -> str
     return text[section.start : max(end, section.start)]
 
 
-def _section_entries(ids: Iterable[int]) -> list[SearchEntry]:
+def _section_entries(ids: Iterable[int]) -> list[tuple]:
     # Sections carry no place tokens: a document names many places, and a
     # place query should bring up the lessons linked to the place, not every
     # section of every document that mentions it somewhere.
@@ -153,6 +199,8 @@ def _section_entries(ids: Iterable[int]) -> list[SearchEntry]:
 
 def index(*, practices: Iterable[int] = (), recommendations: Iterable[int] = (), sections: Iterable[int] = ()) -> int:
     """(Re)index these items; items that no longer exist are dropped from the index."""
+    from .import_writer import insert_rows  # import_writer indexes what it writes: imported here, not at the top
+
     count = 0
     for kind, ids, build in (
         (SearchEntry.Kind.PRACTICE, list(practices), lambda ids: _lesson_entries(Practice, ids)),
@@ -164,7 +212,8 @@ def index(*, practices: Iterable[int] = (), recommendations: Iterable[int] = (),
             entries = build(chunk)
             with transaction.atomic():
                 SearchEntry.objects.filter(kind=kind, object_id__in=chunk).delete()
-                SearchEntry.objects.bulk_create(entries, batch_size=BATCH)
+                # COPY on PostgreSQL, multi-row INSERTs on SQLite: no model instances to build.
+                insert_rows(SearchEntry, ENTRY_FIELDS, entries)
             count += len(entries)
     return count
 

@@ -8,7 +8,7 @@ and facet counts grouped in the database.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import connection, transaction
 
@@ -87,8 +87,13 @@ class Engine:
         """Hits ``offset:offset+limit`` in rank order (``total``: the match count, if already known)."""
         raise NotImplementedError
 
-    def _link_facets(self, matched: str, args: list) -> list[tuple]:
-        """Matched lessons per province and per top-level theme, over the (sampled) matches."""
+    @staticmethod
+    def _facets_sql(sample: str) -> str:
+        """Counts per document, province and top-level theme of the matches in the CTE ``sample``.
+
+        One statement for all three, so the match (and its sample) is computed once.
+        Lessons linked to two places of one province count once (UNION, not UNION ALL).
+        """
         links = []
         for facet, link, column, value in (
             ("place", "places", "place", "substr(x.adcode, 1, 2)"),
@@ -96,15 +101,24 @@ class Engine:
         ):
             for kind in ("practice", "recommendation"):
                 links.append(
-                    f"SELECT '{facet}' AS facet, CAST({value} AS TEXT) AS value, m.kind, m.object_id FROM m "
+                    f"SELECT '{facet}' AS facet, CAST({value} AS TEXT) AS value, m.kind, m.object_id FROM {sample} m "
                     f"JOIN experiences_{kind}_{link} l ON m.kind = '{kind}' AND l.{kind}_id = m.object_id "
                     f"JOIN experiences_{column} x ON x.id = l.{column}_id"
                 )
-        sql = (
-            f"WITH m AS MATERIALIZED ({matched}) "
+        return (
+            f"SELECT 'document' AS facet, CAST(s.document_id AS TEXT) AS value, count(*) FROM {sample} s "
+            f"GROUP BY s.document_id UNION ALL "
             f"SELECT u.facet, u.value, count(*) FROM ({' UNION '.join(links)}) u GROUP BY u.facet, u.value"
         )
-        return self._run(sql, args)
+
+    def _facets(self, grouped: dict, rows: list[tuple], *, total: int, sample: int) -> dict:
+        """Facet counts from a sample scaled to the whole match, labelled for the page."""
+        scale = total / sample
+        for facet, value, n in rows:
+            grouped[facet].append((value, round(n * scale)))
+        facets = self._label(grouped)
+        facets["approximate"] = sample < total
+        return facets
 
     def _label(self, grouped: dict[str, list[tuple[str, int]]]) -> dict:
         from .search import Facet
@@ -177,18 +191,8 @@ class SQLiteEngine(Engine):
             "SELECT e.id, e.kind, e.object_id, e.document_id FROM (SELECT rowid AS id FROM experiences_searchentry_fts "
             "WHERE experiences_searchentry_fts MATCH %s LIMIT %s) f CROSS JOIN experiences_searchentry e ON e.id = f.id"
         )
-        scale = total / sample
-        rows = self._run(
-            f"WITH m AS MATERIALIZED ({matched}) "
-            "SELECT CAST(m.document_id AS TEXT), count(*) FROM m GROUP BY m.document_id",
-            [prepared.match, sample],
-        )
-        grouped["document"] = [(value, round(n * scale)) for value, n in rows]
-        for facet, value, n in self._link_facets(matched, [prepared.match, sample]):
-            grouped[facet].append((value, round(n * scale)))
-        facets = self._label(grouped)
-        facets["approximate"] = sample < total
-        return total, facets
+        rows = self._run(f"WITH m AS MATERIALIZED ({matched}) {self._facets_sql('m')}", [prepared.match, sample])
+        return total, self._facets(grouped, rows, total=total, sample=sample)
 
     def page(self, prepared: Prepared, *, offset: int, limit: int, total: int | None = None):
         """Ranked by bm25 in FTS5, then lessons boosted over sections within a window of the best matches."""
@@ -259,68 +263,79 @@ class PostgresEngine(Engine):
         The planner prices ``@@`` as a cheap operator and, for a common word,
         prefers a sequential scan; but each row's tsvector (kilobytes, stored
         out of line) must then be fetched and decompressed: a second instead
-        of tens of milliseconds. The settings are local to this transaction
+        of tens of milliseconds. The setting is local to this transaction
         and restored as soon as the search's own statements have run.
+        Plain index scans stay on: the match is fenced off (``_matches``), so
+        no btree can stand in for GIN, and the facet and ranking joins want them.
         """
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan'), "
-                "set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)"
-            )
-            seqscan, indexscan, *_ = cursor.fetchone()
+            cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
+            seqscan, _ = cursor.fetchone()
             try:
                 yield
             finally:
-                cursor.execute(
-                    "SELECT set_config('enable_seqscan', %s, true), set_config('enable_indexscan', %s, true)",
-                    [seqscan, indexscan],
-                )
+                cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [seqscan])
+
+    def prepare(self, terms: list[Term], filters) -> Prepared:
+        """The document filter is an index token (as on SQLite): GIN intersects it with the words."""
+        extra = [Term((f"d{filters.document}",))] if filters.document else []
+        where, params = self.where(replace(filters, document=None))
+        return Prepared(self.match_expression([*terms, *extra]), where, params, filters)
+
+    def _matches(self, prepared: Prepared) -> tuple[str, list]:
+        """``FROM … WHERE …`` of the matches, found through the GIN index alone, then filtered.
+
+        Visibility and type filter the rows the index found. Written beside
+        the match, they let the planner prefer the btree over ``published``
+        or ``kind`` for a very common word, then test ``@@`` on each of
+        100,000 rows, decompressing every vector: half a second instead of
+        tens of milliseconds. ``OFFSET 0`` keeps the match a subquery of its
+        own (nothing is pushed into it) whose rows stream, unmaterialised.
+        """
+        inner = (
+            f"SELECT e.id, e.kind, e.object_id, e.document_id, e.published FROM {self.from_sql} "
+            f"WHERE {self.match_sql} OFFSET 0"
+        )
+        return f"FROM ({inner}) e WHERE {prepared.where}", [prepared.match, *prepared.params]
 
     def totals(self, prepared: Prepared) -> tuple[int, dict]:
-        """Exact counts per type from the GIN index; documents, provinces and themes from a sample."""
-        condition = f"{self.match_sql} AND {prepared.where}"
-        args = [prepared.match, *prepared.params]
-        grouped: dict[str, list[tuple[str, int]]] = {"type": [], "document": [], "place": [], "theme": []}
+        """Exact counts per type, and documents, provinces and themes of a sample, in one statement.
+
+        The sample (``s``) stops reading after FACET_SAMPLE matches; the
+        counts per type read them all, from the narrow heap rows only.
+        """
+        matches, args = self._matches(prepared)
+        sql = (
+            f"WITH s AS MATERIALIZED (SELECT e.id, e.kind, e.object_id, e.document_id {matches} LIMIT %s) "
+            f"SELECT 'type', e.kind, count(*) {matches} GROUP BY e.kind UNION ALL {self._facets_sql('s')}"
+        )
         with self._index_only():
-            grouped["type"] = self._run(
-                f"SELECT e.kind, count(*) FROM {self.from_sql} WHERE {condition} GROUP BY e.kind", args
-            )
-            total = sum(n for _, n in grouped["type"])
-            if not total:
-                return 0, {}
-            sample = min(total, FACET_SAMPLE)
-            matched = f"SELECT e.id, e.kind, e.object_id, e.document_id FROM {self.from_sql} WHERE {condition} LIMIT %s"
-            rows = self._run(
-                f"WITH m AS MATERIALIZED ({matched}) "
-                "SELECT CAST(m.document_id AS TEXT), count(*) FROM m GROUP BY m.document_id",
-                [*args, sample],
-            )
-            links = self._link_facets(matched, [*args, sample])
-        scale = total / sample
-        grouped["document"] = [(value, round(n * scale)) for value, n in rows]
-        for facet, value, n in links:
-            grouped[facet].append((value, round(n * scale)))
-        facets = self._label(grouped)
-        facets["approximate"] = sample < total
-        return total, facets
+            rows = self._run(sql, [*args, FACET_SAMPLE, *args])
+        grouped: dict[str, list[tuple[str, int]]] = {"type": [], "document": [], "place": [], "theme": []}
+        grouped["type"] = [(kind, n) for facet, kind, n in rows if facet == "type"]
+        total = sum(n for _, n in grouped["type"])
+        if not total:
+            return 0, {}
+        sample = min(total, FACET_SAMPLE)
+        facets = [row for row in rows if row[0] != "type"]
+        return total, self._facets(grouped, facets, total=total, sample=sample)
 
     def page(self, prepared: Prepared, *, offset: int, limit: int, total: int | None = None):
         """ts_rank orders the matches; for a common word, the most recent POSTGRES_RANK_WINDOW of them,
         then the others newest first."""
         from .search import Hit
 
-        condition = f"{self.match_sql} AND {prepared.where}"
-        args = [prepared.match, *prepared.params]
+        matches, args = self._matches(prepared)
         window = POSTGRES_RANK_WINDOW
         rank = f"ts_rank(e.vector, to_tsquery('simple', %s)) * {LESSON_BOOST}"
         columns = "e.id, e.kind, e.object_id, e.document_id"
         # Only the ids of the matches are sorted; the vectors of the window alone are read to rank.
-        recent = f"SELECT e.id FROM {self.from_sql} WHERE {condition} ORDER BY e.id DESC LIMIT %s"
+        recent = f"SELECT e.id {matches} ORDER BY e.id DESC LIMIT %s"
         ranked = (
             f"SELECT {columns}, {rank} AS score FROM ({recent}) r JOIN {self.from_sql} ON e.id = r.id "
             "ORDER BY score DESC, e.id LIMIT %s OFFSET %s"
         )
-        tail = f"SELECT {columns}, 0 FROM {self.from_sql} WHERE {condition} ORDER BY e.id DESC LIMIT %s OFFSET %s"
+        tail = f"SELECT {columns}, 0 {matches} ORDER BY e.id DESC LIMIT %s OFFSET %s"
         with self._index_only():
             rows = self._run(ranked, [prepared.match, *args, window, limit, offset]) if offset < window else []
             if offset + limit > window:

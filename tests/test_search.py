@@ -301,3 +301,26 @@ def test_a_documents_text_is_searchable_once_it_is_published(staff_client):
     document.status = Status.PUBLISHED
     document.save()
     assert SearchEntry.objects.filter(kind="section", document=document).count() == document.sections.count()
+
+
+def test_an_entry_holds_its_keywords_places_and_themes_and_indexing_runs_few_queries(django_assert_max_num_queries):
+    from experiences import search
+    from experiences.models import Place
+
+    doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
+    theme = doc.practices.first().themes.first()
+    practices = [
+        Practice.objects.create(title=f"萤火虫计划{i}", document=doc, status=Status.PUBLISHED) for i in range(5)
+    ]
+    for practice in practices:
+        practice.places.add(Place.objects.get(adcode="420100"))
+        practice.themes.add(theme)
+        practice.tags.add("夜间经济")
+    # Three kinds of links and the lessons themselves: a fixed number of queries, however many lessons.
+    with django_assert_max_num_queries(10):
+        assert search.index(practices=[p.pk for p in practices]) == 5
+    entry = SearchEntry.objects.get(kind="practice", object_id=practices[0].pk)
+    assert {"p420100", "p420000", f"t{theme.pk}", "vis1", "kpractice", f"d{doc.pk}"} <= set(entry.tags.split())
+    assert "夜间" in entry.body.split()  # the keyword, segmented like the rest of the body
+    if theme.parent_id:
+        assert f"t{theme.parent_id}" in entry.tags.split()
