@@ -100,10 +100,11 @@ def _counts_by_prefix(*, through, lesson_field: str, lessons: QuerySet, length: 
 
 
 def place_counts(*, practices: QuerySet[Practice], recommendations: QuerySet[Recommendation]) -> dict[str, PlaceCount]:
-    """Distinct lessons per place, each place counting the places under it.
+    """Distinct lessons per place, each place counting the places under it (a recount).
 
     Returns a map adcode → counts for every place that has lessons, directly
     or through its descendants. Six grouped queries plus one for the places.
+    The pages read the maintained counts instead (``place_counts_from``).
     """
     by_prefix: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for index, (through, field_name, lessons) in enumerate(
@@ -116,6 +117,22 @@ def place_counts(*, practices: QuerySet[Practice], recommendations: QuerySet[Rec
             counts = _counts_by_prefix(through=through, lesson_field=field_name, lessons=lessons, length=length)
             for prefix, n in counts.items():
                 by_prefix[prefix][index] = n
+    return _places_for_prefixes(by_prefix)
+
+
+def place_counts_from(counts: dict[tuple[str, str], int]) -> dict[str, PlaceCount]:
+    """``place_counts`` from maintained counts (experiences.counting.read): one query, for the places."""
+    by_prefix: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for (kind, key), n in counts.items():
+        if key.startswith("place:") and kind in LESSON_INDEX:
+            by_prefix[key[6:]][LESSON_INDEX[kind]] = n
+    return _places_for_prefixes(by_prefix)
+
+
+LESSON_INDEX = {"practice": 0, "recommendation": 1}
+
+
+def _places_for_prefixes(by_prefix: dict[str, list[int]]) -> dict[str, PlaceCount]:
     places = Place.objects.filter(
         Q(level=Place.Level.PROVINCE, adcode__in=[p + "0000" for p in by_prefix if len(p) == 2])
         | Q(level=Place.Level.PREFECTURE, adcode__in=[p + "00" for p in by_prefix if len(p) == 4])
@@ -181,8 +198,7 @@ class ThemeNode:
 
 
 def theme_tree(*, practices: QuerySet[Practice], recommendations: QuerySet[Recommendation]) -> list[ThemeNode]:
-    """The two-level taxonomy with distinct lesson counts (a parent counts its children's lessons)."""
-    themes = list(Theme.objects.all())
+    """The two-level taxonomy with distinct lesson counts (a parent counts its children's lessons); a recount."""
     direct: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     rolled: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for index, (through, name, lessons) in enumerate(
@@ -202,6 +218,22 @@ def theme_tree(*, practices: QuerySet[Practice], recommendations: QuerySet[Recom
         )
         for row in top:
             rolled[row["top"]][index] = row["n"]
+    return _tree(direct, rolled)
+
+
+def theme_tree_from(counts: dict[tuple[str, str], int]) -> list[ThemeNode]:
+    """``theme_tree`` from maintained counts (experiences.counting.read): one query, for the themes."""
+    direct: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    rolled: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for (kind, key), n in counts.items():
+        scope, _, theme_id = key.partition(":")
+        if kind in LESSON_INDEX and scope in {"theme", "top"}:
+            (direct if scope == "theme" else rolled)[int(theme_id)][LESSON_INDEX[kind]] = n
+    return _tree(direct, rolled)
+
+
+def _tree(direct: dict[int, list[int]], rolled: dict[int, list[int]]) -> list[ThemeNode]:
+    themes = list(Theme.objects.all())
     nodes = {t.pk: ThemeNode(t, *direct[t.pk]) for t in themes}
     roots = []
     for theme in themes:

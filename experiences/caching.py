@@ -36,7 +36,20 @@ def content_version() -> int:
 
 
 def content_changed() -> None:
-    """Call after any write that can change what readers see or how it is counted."""
+    """Call after any write that can change what readers see or how it is counted.
+
+    Bulk writes (imports, admin bulk actions, seeding) send no per-row
+    signals, so the maintained counts are rebuilt here; single writes adjust
+    them through signals and only bump the version (``version_changed``).
+    """
+    from .counting import rebuild
+
+    rebuild()
+    version_changed()
+
+
+def version_changed() -> None:
+    """Drop every cached page value (counts, rendered fragments) by moving to a new content version."""
     cache.set(VERSION_KEY, time.time_ns(), None)
 
 

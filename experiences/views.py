@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
-from . import browsing, reading, search, search_results
+from . import browsing, counting, reading, search, search_results
 from .caching import CachedCountPaginator, cached, content_version
 from .filters import PracticeFilterSet, RecommendationFilterSet, SearchFilterSet, within_place, within_theme
 from .models import Place, Practice, Recommendation, SearchEntry, SourceDocument, Theme
@@ -31,30 +31,23 @@ class Visible:
         """Which of a document's lessons count (the document itself is already visible)."""
         return Q() if self.staff else Q(**{f"{relation}__status": "published"})
 
+    def counts(self) -> dict[tuple[str, str], int]:
+        """The maintained counts this user sees (experiences.counting): one small query per content version."""
+        return cached("lesson-counts", lambda: counting.read(self.variant), variant=self.variant)
+
     def place_counts(self):
-        return cached(
-            "place-counts",
-            lambda: browsing.place_counts(practices=self.practices, recommendations=self.recommendations),
-            variant=self.variant,
-        )
+        return cached("place-counts", lambda: browsing.place_counts_from(self.counts()), variant=self.variant)
 
     def theme_tree(self):
-        return cached(
-            "theme-tree",
-            lambda: browsing.theme_tree(practices=self.practices, recommendations=self.recommendations),
-            variant=self.variant,
-        )
+        return cached("theme-tree", lambda: browsing.theme_tree_from(self.counts()), variant=self.variant)
 
     def totals(self) -> dict[str, int]:
-        return cached(
-            "totals",
-            lambda: {
-                "practice_count": self.practices.count(),
-                "recommendation_count": self.recommendations.count(),
-                "document_count": self.documents.count(),
-            },
-            variant=self.variant,
-        )
+        counts = self.counts()
+        return {
+            "practice_count": counts.get(("practice", "all"), 0),
+            "recommendation_count": counts.get(("recommendation", "all"), 0),
+            "document_count": counts.get(("document", "all"), 0),
+        }
 
     def recommendation_cards(self, queryset):
         return browsing.recommendations_for_listing(browsing.in_reading_order(queryset), published_only=not self.staff)
