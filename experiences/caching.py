@@ -78,7 +78,21 @@ def cached(name: str, compute: Callable[[], T], *, variant: str = "") -> T:
 
 
 class CachedCountPaginator(Paginator):
-    """A Paginator whose row count (the costly COUNT(*) of a filtered list) is cached per query."""
+    """A Paginator whose row count (the costly COUNT(*) of a filtered list) is cached per query.
+
+    ``count``: the number of rows when the caller already knows it (from the
+    maintained counts), sparing the COUNT on the first request after a change.
+    ``fetch``: builds the query that reads a page's rows given their keys
+    (select_related, prefetches, annotations); without it the listed queryset
+    itself is filtered by key, which makes the database evaluate its filters
+    (a theme's or place's subquery) a second time.
+    """
+
+    def __init__(self, object_list, per_page, *, count: int | None = None, fetch=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.fetch = fetch
+        if count is not None:
+            self.__dict__["count"] = count
 
     @cached_property
     def count(self) -> int:
@@ -109,5 +123,10 @@ class CachedCountPaginator(Paginator):
         if not isinstance(queryset, QuerySet) or top <= bottom:
             return list(queryset[bottom:top])
         keys = list(queryset.values_list("pk", flat=True)[bottom:top])
-        found = {row.pk: row for row in queryset.filter(pk__in=keys)}
+        rows = (
+            self.fetch(queryset.model._default_manager.filter(pk__in=keys))
+            if self.fetch
+            else queryset.filter(pk__in=keys)
+        )
+        found = {row.pk: row for row in rows.order_by()}
         return [found[key] for key in keys if key in found]

@@ -53,8 +53,10 @@ class Visible:
         return browsing.recommendations_for_listing(browsing.in_reading_order(queryset), published_only=not self.staff)
 
 
-def _page(request: HttpRequest, queryset, *, param: str = "page"):
-    return CachedCountPaginator(queryset, settings.KBASE_PAGE_SIZE).get_page(request.GET.get(param))
+def _page(request: HttpRequest, queryset, *, param: str = "page", fetch=None, count: int | None = None):
+    """A page of a list: keys located on ``queryset``, rows read with ``fetch`` (see CachedCountPaginator)."""
+    paginator = CachedCountPaginator(queryset, settings.KBASE_PAGE_SIZE, fetch=fetch, count=count)
+    return paginator.get_page(request.GET.get(param))
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -96,8 +98,19 @@ def place_detail(request: HttpRequest, adcode: str) -> HttpResponse:
         "aliases": place.aliases.all(),
         "counts": counts.get(place.adcode),
         "sub_places": sub_places,
-        "practices": _page(request, browsing.practices_for_listing(practices.order_by(*browsing.NEWEST_FIRST))),
-        "recommendations": _page(request, visible.recommendation_cards(recommendations), param="rpage"),
+        "practices": _page(
+            request,
+            practices.order_by(*browsing.NEWEST_FIRST),
+            fetch=browsing.practices_for_listing,
+            count=counts[place.adcode].practices if place.adcode in counts else 0,
+        ),
+        "recommendations": _page(
+            request,
+            browsing.in_reading_order(recommendations),
+            param="rpage",
+            fetch=visible.recommendation_cards,
+            count=counts[place.adcode].recommendations if place.adcode in counts else 0,
+        ),
         "documents": browsing.documents_for_place(place, visible=visible.documents),
     }
     return render(request, "experiences/place_detail.html", context)
@@ -112,32 +125,55 @@ def theme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     visible = Visible(request)
     practices = within_theme(visible.practices, theme=theme, through=Practice.themes.through)
     recommendations = within_theme(visible.recommendations, theme=theme, through=Recommendation.themes.through)
+    counts = visible.counts()
+    key = f"theme:{theme.pk}" if theme.parent_id else f"top:{theme.pk}"  # a first-level theme with its sub-themes
     context = {
         "theme": theme,
         "children": theme.children.all(),
-        "practices": _page(request, browsing.practices_for_listing(practices.order_by(*browsing.NEWEST_FIRST))),
-        "recommendations": _page(request, visible.recommendation_cards(recommendations), param="rpage"),
+        "practices": _page(
+            request,
+            practices.order_by(*browsing.NEWEST_FIRST),
+            fetch=browsing.practices_for_listing,
+            count=counts.get(("practice", key), 0),
+        ),
+        "recommendations": _page(
+            request,
+            browsing.in_reading_order(recommendations),
+            param="rpage",
+            fetch=visible.recommendation_cards,
+            count=counts.get(("recommendation", key), 0),
+        ),
     }
     return render(request, "experiences/theme_detail.html", context)
 
 
-def _filtered_list(request: HttpRequest, *, filterset_class, queryset, prepare, template: str) -> HttpResponse:
+def _filtered_list(
+    request: HttpRequest, *, filterset_class, queryset, prepare, template: str, shape=None, total: int | None = None
+) -> HttpResponse:
+    """A filterable list: ``shape`` orders the filtered rows, ``prepare`` reads a page's cards.
+
+    ``total`` is the list's length when no filter is set (from the maintained counts).
+    """
     filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
     if filterset.is_bound and not filterset.is_valid():
         return render(request, template, {"filter": filterset, "page_obj": None}, status=400)
-    page = _page(request, prepare(filterset.qs))
+    filtered = any(v not in (None, "") for v in filterset.form.cleaned_data.values()) if filterset.is_bound else False
+    rows = shape(filterset.qs) if shape else filterset.qs
+    page = _page(request, rows, fetch=prepare, count=None if filtered else total)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, template, {"filter": filterset, "page_obj": page, "querystring": query.urlencode()})
 
 
 def practice_list(request: HttpRequest) -> HttpResponse:
+    visible = Visible(request)
     return _filtered_list(
         request,
         filterset_class=PracticeFilterSet,
-        queryset=Visible(request).practices.order_by(*browsing.NEWEST_FIRST),
+        queryset=visible.practices.order_by(*browsing.NEWEST_FIRST),
         prepare=browsing.practices_for_listing,
         template="experiences/practice_list.html",
+        total=visible.counts().get(("practice", "all"), 0),
     )
 
 
@@ -147,7 +183,8 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         request,
         filterset_class=RecommendationFilterSet,
         queryset=visible.recommendations,
-        prepare=lambda qs: visible.recommendation_cards(browsing.without_listed_parents(qs)),
+        shape=lambda qs: browsing.in_reading_order(browsing.without_listed_parents(qs)),
+        prepare=visible.recommendation_cards,
         template="experiences/recommendation_list.html",
     )
 

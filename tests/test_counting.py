@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.urls import reverse
 
 from experiences import browsing, counting
@@ -133,3 +134,25 @@ def test_bulk_writes_rebuild(admin_client, lesson):
 def test_an_unbuilt_table_is_rebuilt_on_first_read(lesson):
     LessonCount.objects.all().delete()  # as after the migration that adds it
     assert_in_step()
+
+
+@pytest.mark.parametrize("staff", [False, True])
+def test_list_pages_counted_from_the_table_count_what_they_list(client, staff, lesson, draft_practice):
+    user = get_user_model().objects.create_user("curator", is_staff=True) if staff else None
+    if user:
+        client.force_login(user)
+    practices = browsing.visible_lessons(Practice, user)
+    recommendations = browsing.visible_lessons(Recommendation, user)
+    for place in Place.objects.filter(adcode__in=["420000", "420100", "420102", "110108"]):
+        context = client.get(place.get_absolute_url()).context
+        assert (
+            context["practices"].paginator.count
+            == practices.filter(places__adcode__startswith=place.code_prefix).distinct().count()
+        )
+        expected = recommendations.filter(places__adcode__startswith=place.code_prefix).distinct().count()
+        assert context["recommendations"].paginator.count == expected
+    for theme in Theme.objects.filter(slug__in=["talent", "supervision", "reception"]):
+        context = client.get(theme.get_absolute_url()).context
+        within = practices.filter(Q(themes=theme) | Q(themes__parent=theme)).distinct()
+        assert context["practices"].paginator.count == within.count()
+    assert client.get("/practices/").context["page_obj"].paginator.count == practices.count()

@@ -36,6 +36,14 @@ def test_pages_located_by_key_hold_the_same_rows_in_the_same_order():
         assert [p.pk for p in page] == expected
         assert all(p.document.title for p in page)  # select_related kept
     assert list(CachedCountPaginator([1, 2, 3, 4], 3).page(2)) == [4]
+    # Rows read by key through ``fetch`` (the cards' query without the list's filters): the same again.
+    fetched = CachedCountPaginator(
+        Practice.objects.order_by(*browsing.NEWEST_FIRST), 3, fetch=browsing.practices_for_listing, count=plain.count
+    )
+    for number in plain.page_range:
+        page = fetched.page(number)
+        assert [p.pk for p in page] == [p.pk for p in plain.page(number)]
+        assert all(p.document.title for p in page)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL planner settings")
