@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.db.models import Q
 from django.urls import reverse
 
@@ -156,3 +158,10 @@ def test_list_pages_counted_from_the_table_count_what_they_list(client, staff, l
         within = practices.filter(Q(themes=theme) | Q(themes__parent=theme)).distinct()
         assert context["practices"].paginator.count == within.count()
     assert client.get("/practices/").context["page_obj"].paginator.count == practices.count()
+
+
+def test_the_rebuild_command_repairs_counts_after_a_bulk_write_without_signals(lesson):
+    Practice.objects.filter(pk=lesson.pk).update(status=Status.DRAFT)  # no signals
+    assert maintained(counting.READER) != recount(None)
+    call_command("rebuild_counts", stdout=io.StringIO())
+    assert_in_step()
