@@ -61,16 +61,22 @@ _local: dict[str, tuple[float, object]] = {}
 LOCAL_ENTRIES = 64
 
 
-def cached(name: str, compute: Callable[[], T], *, variant: str = "") -> T:
+def cached(name: str, compute: Callable[[], T], *, variant: str = "", shared: bool = True) -> T:
+    """``compute()``, kept per content version in this process and (``shared``) in the shared cache.
+
+    Not shared: values of thousands of objects, whose pickling costs more than
+    recomputing them from the maintained counts.
+    """
     key = f"kbase:{name}:{variant}:{content_version()}"
     now = time.monotonic()
     hit = _local.get(key)
     if hit is not None and now - hit[0] < CACHE_SECONDS:
         return hit[1]
-    value = cache.get(key)
+    value = cache.get(key) if shared else None
     if value is None:
         value = compute()
-        cache.set(key, value, CACHE_SECONDS)
+        if shared:
+            cache.set(key, value, CACHE_SECONDS)
     if len(_local) >= LOCAL_ENTRIES:
         _local.clear()
     _local[key] = (now, value)

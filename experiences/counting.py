@@ -163,11 +163,23 @@ class _Staff:
     is_active = is_staff = True
 
 
-def read(audience: str) -> dict[tuple[str, str], int]:
-    """All counts one audience sees, {(kind, key): n} (one query; a rebuild first on an unbuilt base)."""
-    rows = LessonCount.objects.filter(Q(audience=audience) | Q(audience=BUILT[0], kind=BUILT[1], key=BUILT[2]))
+GROUPS = {
+    "totals": Q(key="all"),
+    "places": Q(key__startswith="place:"),
+    "themes": Q(key__startswith="theme:") | Q(key__startswith="top:"),
+}
+
+
+def read(audience: str, group: str = "") -> dict[tuple[str, str], int]:
+    """Counts one audience sees, {(kind, key): n}: all, or one of GROUPS (totals, places, themes).
+
+    One query; a page reads only the group it shows (the place prefixes alone
+    are thousands of rows). An unbuilt table is rebuilt first.
+    """
+    rows = LessonCount.objects.filter(Q(audience=audience) & GROUPS.get(group, Q()))
+    rows |= LessonCount.objects.filter(audience=BUILT[0], kind=BUILT[1], key=BUILT[2])
     counts = {(audience_, kind, key): n for audience_, kind, key, n in rows.values_list("audience", "kind", "key", "n")}
     if BUILT not in counts:
         rebuild()
-        return read(audience)
-    return {(kind, key): n for (audience_, kind, key), n in counts.items() if audience_ == audience}
+        return read(audience, group)
+    return {(kind, key): n for (audience_, kind, key), n in counts.items() if audience_ == audience and kind != "meta"}

@@ -31,23 +31,37 @@ class Visible:
         """Which of a document's lessons count (the document itself is already visible)."""
         return Q() if self.staff else Q(**{f"{relation}__status": "published"})
 
-    def counts(self) -> dict[tuple[str, str], int]:
-        """The maintained counts this user sees (experiences.counting): one small query per content version."""
-        return cached("lesson-counts", lambda: counting.read(self.variant), variant=self.variant)
+    def counts(self, group: str) -> dict[tuple[str, str], int]:
+        """Maintained counts this user sees (experiences.counting): one query per group and content version."""
+        return cached(f"lesson-counts-{group}", lambda: counting.read(self.variant, group), variant=self.variant)
 
     def place_counts(self):
-        return cached("place-counts", lambda: browsing.place_counts_from(self.counts()), variant=self.variant)
+        """Every counted place (/places/ only: thousands of objects, so kept in this process only)."""
+        compute = lambda: browsing.place_counts_from(self.counts("places"))  # noqa: E731
+        return cached("place-counts", compute, variant=self.variant, shared=False)
+
+    def home_places(self) -> tuple[int, list]:
+        return cached("home-places", lambda: browsing.home_places_from(self.counts("places")), variant=self.variant)
 
     def theme_tree(self):
-        return cached("theme-tree", lambda: browsing.theme_tree_from(self.counts()), variant=self.variant)
+        return cached("theme-tree", lambda: browsing.theme_tree_from(self.counts("themes")), variant=self.variant)
 
     def totals(self) -> dict[str, int]:
-        counts = self.counts()
+        counts = self.counts("totals")
         return {
             "practice_count": counts.get(("practice", "all"), 0),
             "recommendation_count": counts.get(("recommendation", "all"), 0),
             "document_count": counts.get(("document", "all"), 0),
         }
+
+    def lesson_count(self, kind: str, *, place: Place | None = None, theme: Theme | None = None) -> int:
+        """How many lessons of a kind lie in a place (and under it), under a theme (and its sub-themes), or in all."""
+        if place is not None:
+            return self.counts("places").get((kind, f"place:{place.code_prefix}"), 0)
+        if theme is not None:  # a first-level theme is counted with its sub-themes
+            key = f"theme:{theme.pk}" if theme.parent_id else f"top:{theme.pk}"
+            return self.counts("themes").get((kind, key), 0)
+        return self.counts("totals").get((kind, "all"), 0)
 
     def recommendation_cards(self, queryset):
         return browsing.recommendations_for_listing(browsing.in_reading_order(queryset), published_only=not self.staff)
@@ -61,12 +75,12 @@ def _page(request: HttpRequest, queryset, *, param: str = "page", fetch=None, co
 
 def home(request: HttpRequest) -> HttpResponse:
     visible = Visible(request)
-    counts = visible.place_counts()
+    place_count, top_places = visible.home_places()
     context = {
         **visible.totals(),
-        "place_count": len(counts),
+        "place_count": place_count,
         "themes": visible.theme_tree(),
-        "top_places": browsing.top_places(counts),
+        "top_places": top_places,
         "latest": browsing.practices_for_listing(visible.practices.order_by(*browsing.NEWEST_FIRST))[:6],
     }
     return render(request, "experiences/home.html", context)
@@ -86,30 +100,28 @@ def place_list(request: HttpRequest) -> HttpResponse:
 def place_detail(request: HttpRequest, adcode: str) -> HttpResponse:
     place = get_object_or_404(Place.objects.select_related("parent__parent"), adcode=adcode)
     visible = Visible(request)
-    counts = visible.place_counts()
+    counts = visible.counts("places")
+    own = browsing.place_count_from(place, counts)
     practices = within_place(visible.practices, place=place, through=Practice.places.through)
     recommendations = within_place(visible.recommendations, place=place, through=Recommendation.places.through)
-    sub_places = sorted(
-        (c for c in counts.values() if c.place.parent_id == place.pk), key=lambda c: (c.place.pinyin, c.place.adcode)
-    )
     context = {
         "place": place,
         "ancestors": place.ancestors(),
         "aliases": place.aliases.all(),
-        "counts": counts.get(place.adcode),
-        "sub_places": sub_places,
+        "counts": own,
+        "sub_places": browsing.sub_place_counts_from(place, counts),
         "practices": _page(
             request,
             practices.order_by(*browsing.NEWEST_FIRST),
             fetch=browsing.practices_for_listing,
-            count=counts[place.adcode].practices if place.adcode in counts else 0,
+            count=own.practices if own else 0,
         ),
         "recommendations": _page(
             request,
             browsing.in_reading_order(recommendations),
             param="rpage",
             fetch=visible.recommendation_cards,
-            count=counts[place.adcode].recommendations if place.adcode in counts else 0,
+            count=own.recommendations if own else 0,
         ),
         "documents": browsing.documents_for_place(place, visible=visible.documents),
     }
@@ -125,8 +137,6 @@ def theme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     visible = Visible(request)
     practices = within_theme(visible.practices, theme=theme, through=Practice.themes.through)
     recommendations = within_theme(visible.recommendations, theme=theme, through=Recommendation.themes.through)
-    counts = visible.counts()
-    key = f"theme:{theme.pk}" if theme.parent_id else f"top:{theme.pk}"  # a first-level theme with its sub-themes
     context = {
         "theme": theme,
         "children": theme.children.all(),
@@ -134,32 +144,33 @@ def theme_detail(request: HttpRequest, slug: str) -> HttpResponse:
             request,
             practices.order_by(*browsing.NEWEST_FIRST),
             fetch=browsing.practices_for_listing,
-            count=counts.get(("practice", key), 0),
+            count=visible.lesson_count("practice", theme=theme),
         ),
         "recommendations": _page(
             request,
             browsing.in_reading_order(recommendations),
             param="rpage",
             fetch=visible.recommendation_cards,
-            count=counts.get(("recommendation", key), 0),
+            count=visible.lesson_count("recommendation", theme=theme),
         ),
     }
     return render(request, "experiences/theme_detail.html", context)
 
 
 def _filtered_list(
-    request: HttpRequest, *, filterset_class, queryset, prepare, template: str, shape=None, total: int | None = None
+    request: HttpRequest, *, filterset_class, queryset, prepare, template: str, shape=None, known_count=None
 ) -> HttpResponse:
     """A filterable list: ``shape`` orders the filtered rows, ``prepare`` reads a page's cards.
 
-    ``total`` is the list's length when no filter is set (from the maintained counts).
+    ``known_count(filters)``: the list's length from the maintained counts, or
+    None when the filters in use are not counted there.
     """
     filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
     if filterset.is_bound and not filterset.is_valid():
         return render(request, template, {"filter": filterset, "page_obj": None}, status=400)
-    filtered = any(v not in (None, "") for v in filterset.form.cleaned_data.values()) if filterset.is_bound else False
+    used = {k: v for k, v in filterset.form.cleaned_data.items() if v not in (None, "")} if filterset.is_bound else {}
     rows = shape(filterset.qs) if shape else filterset.qs
-    page = _page(request, rows, fetch=prepare, count=None if filtered else total)
+    page = _page(request, rows, fetch=prepare, count=known_count(used) if known_count else None)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, template, {"filter": filterset, "page_obj": page, "querystring": query.urlencode()})
@@ -173,7 +184,9 @@ def practice_list(request: HttpRequest) -> HttpResponse:
         queryset=visible.practices.order_by(*browsing.NEWEST_FIRST),
         prepare=browsing.practices_for_listing,
         template="experiences/practice_list.html",
-        total=visible.counts().get(("practice", "all"), 0),
+        known_count=lambda used: (
+            visible.lesson_count("practice", **used) if set(used) <= {"place"} or set(used) <= {"theme"} else None
+        ),
     )
 
 

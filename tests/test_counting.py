@@ -157,7 +157,17 @@ def test_list_pages_counted_from_the_table_count_what_they_list(client, staff, l
         context = client.get(theme.get_absolute_url()).context
         within = practices.filter(Q(themes=theme) | Q(themes__parent=theme)).distinct()
         assert context["practices"].paginator.count == within.count()
+        listed = client.get("/practices/", {"theme": theme.slug}).context["page_obj"].paginator.count
+        assert listed == within.count()
     assert client.get("/practices/").context["page_obj"].paginator.count == practices.count()
+    for code in ["420000", "420102"]:
+        listed = client.get("/practices/", {"place": code}).context["page_obj"].paginator.count
+        assert (
+            listed
+            == practices.filter(places__adcode__startswith=Place.objects.get(adcode=code).code_prefix)
+            .distinct()
+            .count()
+        )
 
 
 def test_the_rebuild_command_repairs_counts_after_a_bulk_write_without_signals(lesson):
@@ -165,3 +175,22 @@ def test_the_rebuild_command_repairs_counts_after_a_bulk_write_without_signals(l
     assert maintained(counting.READER) != recount(None)
     call_command("rebuild_counts", stdout=io.StringIO())
     assert_in_step()
+
+
+def test_single_place_readings_agree_with_the_full_map(lesson):
+    counts = counting.read(counting.READER, "places")
+    full = browsing.place_counts_from(counts)
+    place_count, top = browsing.home_places_from(counts)
+    assert place_count == len(full) > 0
+    assert [(c.place.adcode, c.practices) for c in top] == [
+        (c.place.adcode, c.practices) for c in browsing.top_places(full)
+    ]
+    for place in Place.objects.filter(adcode__in=["420000", "420100", "110000", "110108", "650000"]):
+        expected = sorted(
+            (c for c in full.values() if c.place.parent_id == place.pk), key=lambda c: (c.place.pinyin, c.place.adcode)
+        )
+        assert [(c.place.adcode, c.total) for c in browsing.sub_place_counts_from(place, counts)] == [
+            (c.place.adcode, c.total) for c in expected
+        ]
+        own = browsing.place_count_from(place, counts)
+        assert (own.total if own else None) == (full[place.adcode].total if place.adcode in full else None)
