@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -45,8 +46,12 @@ def newest_first_within(queryset: QuerySet, keys: QuerySet, *, name: str) -> Que
     twenty. On the computed ``pk + 0`` the list becomes a lookup table probed
     while walking the covering newest-first index, which stops at the page:
     a few hundred index entries for a common filter, at worst one pass over
-    the index (no table rows) for a rare one.
+    the index (no table rows) for a rare one. PostgreSQL chooses well between
+    the two plans by itself, and on ``pk + 0`` lost the key lookup for short
+    link lists, so it gets the plain condition.
     """
+    if connections[queryset.db].vendor != "sqlite":
+        return queryset.filter(pk__in=keys)
     return queryset.alias(**{name: F("pk") + 0}).filter(**{f"{name}__in": keys})
 
 
