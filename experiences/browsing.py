@@ -7,11 +7,12 @@ place hierarchy) and only the handful of rows a page shows are fetched.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, Substr
+from django.urls import reverse
 
 from .models import Place, Practice, Recommendation, SourceDocument, Status, Theme
 
@@ -83,6 +84,7 @@ class PlaceCount:
     practices: int = 0
     recommendations: int = 0
     children: list[PlaceCount] = field(default_factory=list)
+    url: str = ""
 
     @property
     def total(self) -> int:
@@ -100,10 +102,11 @@ def _counts_by_prefix(*, through, lesson_field: str, lessons: QuerySet, length: 
 
 
 def place_counts(*, practices: QuerySet[Practice], recommendations: QuerySet[Recommendation]) -> dict[str, PlaceCount]:
-    """Distinct lessons per place, each place counting the places under it.
+    """Distinct lessons per place, each place counting the places under it (a recount).
 
     Returns a map adcode → counts for every place that has lessons, directly
     or through its descendants. Six grouped queries plus one for the places.
+    The pages read the maintained counts instead (``place_counts_from``).
     """
     by_prefix: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for index, (through, field_name, lessons) in enumerate(
@@ -116,13 +119,65 @@ def place_counts(*, practices: QuerySet[Practice], recommendations: QuerySet[Rec
             counts = _counts_by_prefix(through=through, lesson_field=field_name, lessons=lessons, length=length)
             for prefix, n in counts.items():
                 by_prefix[prefix][index] = n
-    places = Place.objects.filter(
-        Q(level=Place.Level.PROVINCE, adcode__in=[p + "0000" for p in by_prefix if len(p) == 2])
-        | Q(level=Place.Level.PREFECTURE, adcode__in=[p + "00" for p in by_prefix if len(p) == 4])
-        | Q(adcode__in=[p for p in by_prefix if len(p) == 6])
+    return _places_for_prefixes(by_prefix)
+
+
+def place_counts_from(counts: dict[tuple[str, str], int]) -> dict[str, PlaceCount]:
+    """``place_counts`` from maintained counts (experiences.counting.read): one query, for the places."""
+    by_prefix: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for (kind, key), n in counts.items():
+        if key.startswith("place:") and kind in LESSON_INDEX:
+            by_prefix[key[6:]][LESSON_INDEX[kind]] = n
+    return _places_for_prefixes(by_prefix)
+
+
+LESSON_INDEX = {"practice": 0, "recommendation": 1}
+
+
+def _prefix_counts(counts: dict[tuple[str, str], int], prefix: str) -> tuple[int, int]:
+    return counts.get(("practice", f"place:{prefix}"), 0), counts.get(("recommendation", f"place:{prefix}"), 0)
+
+
+def place_count_from(place: Place, counts: dict[tuple[str, str], int]) -> PlaceCount | None:
+    """One place's entry of ``place_counts_from``, without building the others."""
+    practices, recommendations = _prefix_counts(counts, place.code_prefix)
+    return PlaceCount(place, practices, recommendations) if practices or recommendations else None
+
+
+def sub_place_counts_from(place: Place, counts: dict[tuple[str, str], int]) -> list[PlaceCount]:
+    """The counted places directly under ``place``, by pinyin (one query, for its children)."""
+    children = (place_count_from(child, counts) for child in place.children.all())
+    return sorted((c for c in children if c), key=lambda c: (c.place.pinyin, c.place.adcode))
+
+
+def home_places_from(counts: dict[tuple[str, str], int]) -> tuple[int, list[PlaceCount]]:
+    """How many places hold lessons, and ``top_places``, without building every place's entry.
+
+    Two queries: a count, and the cities that can rank (prefectures and the
+    four municipalities) rather than all 3,000 places.
+    """
+    by_prefix = {key[6:] for (kind, key), n in counts.items() if n and key.startswith("place:")}
+    place_count = _places_for_prefixes_query(by_prefix).count()
+    cities = Place.objects.filter(
+        Q(level=Place.Level.PREFECTURE, adcode__in=[p + "00" for p in by_prefix if len(p) == 4])
+        | Q(adcode__in=[p + "0000" for p in by_prefix if len(p) == 2])
     )
+    candidates = {c.place.adcode: c for c in (place_count_from(city, counts) for city in cities) if c}
+    return place_count, top_places(candidates)
+
+
+def _places_for_prefixes_query(prefixes) -> QuerySet[Place]:
+    """The places whose own prefix (``code_prefix``) is one of these."""
+    return Place.objects.filter(
+        Q(level=Place.Level.PROVINCE, adcode__in=[p + "0000" for p in prefixes if len(p) == 2])
+        | Q(level=Place.Level.PREFECTURE, adcode__in=[p + "00" for p in prefixes if len(p) == 4])
+        | Q(adcode__in=[p for p in prefixes if len(p) == 6])
+    )
+
+
+def _places_for_prefixes(by_prefix: dict[str, list[int]]) -> dict[str, PlaceCount]:
     result = {}
-    for place in places:
+    for place in _places_for_prefixes_query(by_prefix):
         practice_count, recommendation_count = by_prefix.get(place.code_prefix, (0, 0))
         if practice_count or recommendation_count:
             result[place.adcode] = PlaceCount(place, practice_count, recommendation_count)
@@ -138,8 +193,11 @@ class ProvinceGroup:
 def places_by_province(counts: dict[str, PlaceCount]) -> list[ProvinceGroup]:
     """Group counted places under their province (counties under their city), sorted by pinyin."""
     groups: dict[str, ProvinceGroup] = {}
+    # One reverse() for the 3,000 links of /places/ rather than one per place (a third of its rendering).
+    url = reverse("experiences:place_detail", kwargs={"adcode": "000000"}).replace("000000", "{}")
     for item in counts.values():
         item.children = []
+        item.url = url.format(item.place.adcode)
         if item.place.level == Place.Level.PROVINCE:
             groups.setdefault(item.place.adcode, ProvinceGroup(item))
     for item in sorted(counts.values(), key=lambda c: (c.place.pinyin, c.place.adcode)):
@@ -181,8 +239,7 @@ class ThemeNode:
 
 
 def theme_tree(*, practices: QuerySet[Practice], recommendations: QuerySet[Recommendation]) -> list[ThemeNode]:
-    """The two-level taxonomy with distinct lesson counts (a parent counts its children's lessons)."""
-    themes = list(Theme.objects.all())
+    """The two-level taxonomy with distinct lesson counts (a parent counts its children's lessons); a recount."""
     direct: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     rolled: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for index, (through, name, lessons) in enumerate(
@@ -202,6 +259,22 @@ def theme_tree(*, practices: QuerySet[Practice], recommendations: QuerySet[Recom
         )
         for row in top:
             rolled[row["top"]][index] = row["n"]
+    return _tree(direct, rolled)
+
+
+def theme_tree_from(counts: dict[tuple[str, str], int]) -> list[ThemeNode]:
+    """``theme_tree`` from maintained counts (experiences.counting.read): one query, for the themes."""
+    direct: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    rolled: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for (kind, key), n in counts.items():
+        scope, _, theme_id = key.partition(":")
+        if kind in LESSON_INDEX and scope in {"theme", "top"}:
+            (direct if scope == "theme" else rolled)[int(theme_id)][LESSON_INDEX[kind]] = n
+    return _tree(direct, rolled)
+
+
+def _tree(direct: dict[int, list[int]], rolled: dict[int, list[int]]) -> list[ThemeNode]:
+    themes = list(Theme.objects.all())
     nodes = {t.pk: ThemeNode(t, *direct[t.pk]) for t in themes}
     roots = []
     for theme in themes:
@@ -223,27 +296,32 @@ def related_practices(practice: Practice, *, visible: QuerySet[Practice], limit:
     place_ids = [p.pk for p in practice.places.all()]
     if not theme_ids and not place_ids:
         return []
+    themes, places = Practice.themes.through.objects, Practice.places.through.objects
     # Score only the most recent few hundred practices sharing a theme or a
     # place, not every practice of a popular theme in a base of 100,000.
-    pool = [
-        *Practice.themes.through.objects.filter(theme_id__in=theme_ids)
+    pool = {
+        *themes.filter(theme_id__in=theme_ids)
         .exclude(practice_id=practice.pk)
         .order_by("-practice_id")
         .values_list("practice_id", flat=True)[:CANDIDATES],
-        *Practice.places.through.objects.filter(place_id__in=place_ids)
+        *places.filter(place_id__in=place_ids)
         .exclude(practice_id=practice.pk)
         .order_by("-practice_id")
         .values_list("practice_id", flat=True)[:CANDIDATES],
-    ]
-    candidates = (
-        visible.filter(pk__in=pool)
-        .annotate(
-            shared_themes=Count("themes", filter=Q(themes__in=theme_ids), distinct=True),
-            shared_places=Count("places", filter=Q(places__in=place_ids), distinct=True),
-        )
-        .order_by("-shared_themes", "-shared_places", "-created_at", "-pk")
+    }
+    # Shared themes and places counted from the candidates' own links (looked up
+    # by practice), not by a grouped join: PostgreSQL hashed all 100,000 place links for it.
+    shared_themes = Counter(
+        themes.filter(practice_id__in=pool, theme_id__in=theme_ids).values_list("practice_id", flat=True)
     )
-    return list(practices_for_listing(candidates)[:limit])
+    shared_places = Counter(
+        places.filter(practice_id__in=pool, place_id__in=place_ids).values_list("practice_id", flat=True)
+    )
+    candidates = visible.filter(pk__in=pool).values_list("pk", "created_at")
+    ranked = sorted(candidates, key=lambda c: (-shared_themes[c[0]], -shared_places[c[0]], -c[1].timestamp(), -c[0]))
+    keys = [pk for pk, _ in ranked[:limit]]
+    found = {p.pk: p for p in practices_for_listing(Practice.objects.filter(pk__in=keys))}
+    return [found[key] for key in keys if key in found]
 
 
 def visible_duplicate_of(document: SourceDocument, *, visible: QuerySet[SourceDocument]) -> SourceDocument | None:

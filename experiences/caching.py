@@ -36,7 +36,20 @@ def content_version() -> int:
 
 
 def content_changed() -> None:
-    """Call after any write that can change what readers see or how it is counted."""
+    """Call after any write that can change what readers see or how it is counted.
+
+    Bulk writes (imports, admin bulk actions, seeding) send no per-row
+    signals, so the maintained counts are rebuilt here; single writes adjust
+    them through signals and only bump the version (``version_changed``).
+    """
+    from .counting import rebuild
+
+    rebuild()
+    version_changed()
+
+
+def version_changed() -> None:
+    """Drop every cached page value (counts, rendered fragments) by moving to a new content version."""
     cache.set(VERSION_KEY, time.time_ns(), None)
 
 
@@ -48,16 +61,22 @@ _local: dict[str, tuple[float, object]] = {}
 LOCAL_ENTRIES = 64
 
 
-def cached(name: str, compute: Callable[[], T], *, variant: str = "") -> T:
+def cached(name: str, compute: Callable[[], T], *, variant: str = "", shared: bool = True) -> T:
+    """``compute()``, kept per content version in this process and (``shared``) in the shared cache.
+
+    Not shared: values of thousands of objects, whose pickling costs more than
+    recomputing them from the maintained counts.
+    """
     key = f"kbase:{name}:{variant}:{content_version()}"
     now = time.monotonic()
     hit = _local.get(key)
     if hit is not None and now - hit[0] < CACHE_SECONDS:
         return hit[1]
-    value = cache.get(key)
+    value = cache.get(key) if shared else None
     if value is None:
         value = compute()
-        cache.set(key, value, CACHE_SECONDS)
+        if shared:
+            cache.set(key, value, CACHE_SECONDS)
     if len(_local) >= LOCAL_ENTRIES:
         _local.clear()
     _local[key] = (now, value)
@@ -65,7 +84,21 @@ def cached(name: str, compute: Callable[[], T], *, variant: str = "") -> T:
 
 
 class CachedCountPaginator(Paginator):
-    """A Paginator whose row count (the costly COUNT(*) of a filtered list) is cached per query."""
+    """A Paginator whose row count (the costly COUNT(*) of a filtered list) is cached per query.
+
+    ``count``: the number of rows when the caller already knows it (from the
+    maintained counts), sparing the COUNT on the first request after a change.
+    ``fetch``: builds the query that reads a page's rows given their keys
+    (select_related, prefetches, annotations); without it the listed queryset
+    itself is filtered by key, which makes the database evaluate its filters
+    (a theme's or place's subquery) a second time.
+    """
+
+    def __init__(self, object_list, per_page, *, count: int | None = None, fetch=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.fetch = fetch
+        if count is not None:
+            self.__dict__["count"] = count
 
     @cached_property
     def count(self) -> int:
@@ -96,5 +129,10 @@ class CachedCountPaginator(Paginator):
         if not isinstance(queryset, QuerySet) or top <= bottom:
             return list(queryset[bottom:top])
         keys = list(queryset.values_list("pk", flat=True)[bottom:top])
-        found = {row.pk: row for row in queryset.filter(pk__in=keys)}
+        rows = (
+            self.fetch(queryset.model._default_manager.filter(pk__in=keys))
+            if self.fetch
+            else queryset.filter(pk__in=keys)
+        )
+        found = {row.pk: row for row in rows.order_by()}
         return [found[key] for key in keys if key in found]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +23,7 @@ def within_place(queryset: QuerySet, *, place: Place, through) -> QuerySet:
     """
     places = Place.objects.filter(adcode__startswith=place.code_prefix).values("pk")
     linked = through.objects.filter(place__in=places)
-    return queryset.filter(pk__in=linked.values(through_field(through, queryset.model)))
+    return newest_first_within(queryset, linked.values(through_field(through, queryset.model)), name="in_place")
 
 
 def within_theme(queryset: QuerySet, *, theme: Theme, through) -> QuerySet:
@@ -31,9 +32,27 @@ def within_theme(queryset: QuerySet, *, theme: Theme, through) -> QuerySet:
     As for places, the themes first: an OR across the link and the joined
     theme made SQLite read all 200,000 links of a 100,000-practice base.
     """
-    themes = Theme.objects.filter(Q(pk=theme.pk) | Q(parent=theme)).values("pk")
-    linked = through.objects.filter(theme__in=themes)
-    return queryset.filter(pk__in=linked.values(through_field(through, queryset.model)))
+    # As literal ids: SQLite scanned every link for an IN over a subquery with an OR in it.
+    themes = list(Theme.objects.filter(Q(pk=theme.pk) | Q(parent=theme)).values_list("pk", flat=True))
+    linked = through.objects.filter(theme_id__in=themes)
+    return newest_first_within(queryset, linked.values(through_field(through, queryset.model)), name="in_theme")
+
+
+def newest_first_within(queryset: QuerySet, keys: QuerySet, *, name: str) -> QuerySet:
+    """Rows whose key is in ``keys``, in a shape that lets SQLite walk the list's own index.
+
+    Filtering on the bare primary key, SQLite starts from the link list (a
+    popular theme's 30,000 links), reads each row and sorts them all to show
+    twenty. On the computed ``pk + 0`` the list becomes a lookup table probed
+    while walking the covering newest-first index, which stops at the page:
+    a few hundred index entries for a common filter, at worst one pass over
+    the index (no table rows) for a rare one. PostgreSQL chooses well between
+    the two plans by itself, and on ``pk + 0`` lost the key lookup for short
+    link lists, so it gets the plain condition.
+    """
+    if connections[queryset.db].vendor != "sqlite":
+        return queryset.filter(pk__in=keys)
+    return queryset.alias(**{name: F("pk") + 0}).filter(**{f"{name}__in": keys})
 
 
 def through_field(through, model) -> str:

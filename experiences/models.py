@@ -341,7 +341,9 @@ class Practice(models.Model):
         verbose_name = _("经验做法")
         verbose_name_plural = _("经验做法")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "-created_at", "-id"], name="practice_status_created")]
+        # document last: the reader's "document published" check and a deep page's
+        # OFFSET are answered from the index alone, newest first, without reading rows.
+        indexes = [models.Index(fields=["status", "-created_at", "-id", "document"], name="practice_listing")]
         constraints = [SEED_KEY_UNIQUE("practice")]
 
     def __str__(self) -> str:
@@ -468,6 +470,31 @@ class ImportBatch(models.Model):
         return self.original_name
 
 
+class LessonCount(models.Model):
+    """A maintained count of lessons, per audience, behind the browsing pages' numbers.
+
+    Recounting lessons per place prefix and theme over 100,000 practices takes
+    a second; these rows are kept in step by experiences.counting (single
+    writes through signals, bulk writes by a rebuild) so a page reads them.
+    ``key`` is ``all``, ``place:<adcode prefix of 2, 4 or 6 digits>``,
+    ``theme:<id>`` (filed directly) or ``top:<id>`` (a first-level theme with
+    its sub-themes).
+    """
+
+    audience = models.CharField(max_length=10)  # "reader" or "staff"
+    kind = models.CharField(max_length=20)  # "practice", "recommendation" or "document"
+    key = models.CharField(max_length=30)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("计数")
+        verbose_name_plural = _("计数")
+        constraints = [models.UniqueConstraint(fields=["audience", "kind", "key"], name="lessoncount_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.audience} {self.kind} {self.key}: {self.n}"
+
+
 def clean_source_link(lesson: Practice | Recommendation) -> None:
     """The section and the excerpt must belong to the lesson's document."""
     if not lesson.document_id:
@@ -483,6 +510,7 @@ def clean_source_link(lesson: Practice | Recommendation) -> None:
 
 __all__ = [
     "ImportBatch",
+    "LessonCount",
     "Place",
     "PlaceAlias",
     "PlaceMention",

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
-from . import browsing, reading, search, search_results
+from . import browsing, counting, reading, search, search_results
 from .caching import CachedCountPaginator, cached, content_version
 from .filters import PracticeFilterSet, RecommendationFilterSet, SearchFilterSet, within_place, within_theme
 from .models import Place, Practice, Recommendation, SearchEntry, SourceDocument, Theme
@@ -31,47 +31,56 @@ class Visible:
         """Which of a document's lessons count (the document itself is already visible)."""
         return Q() if self.staff else Q(**{f"{relation}__status": "published"})
 
+    def counts(self, group: str) -> dict[tuple[str, str], int]:
+        """Maintained counts this user sees (experiences.counting): one query per group and content version."""
+        return cached(f"lesson-counts-{group}", lambda: counting.read(self.variant, group), variant=self.variant)
+
     def place_counts(self):
-        return cached(
-            "place-counts",
-            lambda: browsing.place_counts(practices=self.practices, recommendations=self.recommendations),
-            variant=self.variant,
-        )
+        """Every counted place (/places/ only: thousands of objects, so kept in this process only)."""
+        compute = lambda: browsing.place_counts_from(self.counts("places"))  # noqa: E731
+        return cached("place-counts", compute, variant=self.variant, shared=False)
+
+    def home_places(self) -> tuple[int, list]:
+        return cached("home-places", lambda: browsing.home_places_from(self.counts("places")), variant=self.variant)
 
     def theme_tree(self):
-        return cached(
-            "theme-tree",
-            lambda: browsing.theme_tree(practices=self.practices, recommendations=self.recommendations),
-            variant=self.variant,
-        )
+        return cached("theme-tree", lambda: browsing.theme_tree_from(self.counts("themes")), variant=self.variant)
 
     def totals(self) -> dict[str, int]:
-        return cached(
-            "totals",
-            lambda: {
-                "practice_count": self.practices.count(),
-                "recommendation_count": self.recommendations.count(),
-                "document_count": self.documents.count(),
-            },
-            variant=self.variant,
-        )
+        counts = self.counts("totals")
+        return {
+            "practice_count": counts.get(("practice", "all"), 0),
+            "recommendation_count": counts.get(("recommendation", "all"), 0),
+            "document_count": counts.get(("document", "all"), 0),
+        }
+
+    def lesson_count(self, kind: str, *, place: Place | None = None, theme: Theme | None = None) -> int:
+        """How many lessons of a kind lie in a place (and under it), under a theme (and its sub-themes), or in all."""
+        if place is not None:
+            return self.counts("places").get((kind, f"place:{place.code_prefix}"), 0)
+        if theme is not None:  # a first-level theme is counted with its sub-themes
+            key = f"theme:{theme.pk}" if theme.parent_id else f"top:{theme.pk}"
+            return self.counts("themes").get((kind, key), 0)
+        return self.counts("totals").get((kind, "all"), 0)
 
     def recommendation_cards(self, queryset):
         return browsing.recommendations_for_listing(browsing.in_reading_order(queryset), published_only=not self.staff)
 
 
-def _page(request: HttpRequest, queryset, *, param: str = "page"):
-    return CachedCountPaginator(queryset, settings.KBASE_PAGE_SIZE).get_page(request.GET.get(param))
+def _page(request: HttpRequest, queryset, *, param: str = "page", fetch=None, count: int | None = None):
+    """A page of a list: keys located on ``queryset``, rows read with ``fetch`` (see CachedCountPaginator)."""
+    paginator = CachedCountPaginator(queryset, settings.KBASE_PAGE_SIZE, fetch=fetch, count=count)
+    return paginator.get_page(request.GET.get(param))
 
 
 def home(request: HttpRequest) -> HttpResponse:
     visible = Visible(request)
-    counts = visible.place_counts()
+    place_count, top_places = visible.home_places()
     context = {
         **visible.totals(),
-        "place_count": len(counts),
+        "place_count": place_count,
         "themes": visible.theme_tree(),
-        "top_places": browsing.top_places(counts),
+        "top_places": top_places,
         "latest": browsing.practices_for_listing(visible.practices.order_by(*browsing.NEWEST_FIRST))[:6],
     }
     return render(request, "experiences/home.html", context)
@@ -91,20 +100,29 @@ def place_list(request: HttpRequest) -> HttpResponse:
 def place_detail(request: HttpRequest, adcode: str) -> HttpResponse:
     place = get_object_or_404(Place.objects.select_related("parent__parent"), adcode=adcode)
     visible = Visible(request)
-    counts = visible.place_counts()
+    counts = visible.counts("places")
+    own = browsing.place_count_from(place, counts)
     practices = within_place(visible.practices, place=place, through=Practice.places.through)
     recommendations = within_place(visible.recommendations, place=place, through=Recommendation.places.through)
-    sub_places = sorted(
-        (c for c in counts.values() if c.place.parent_id == place.pk), key=lambda c: (c.place.pinyin, c.place.adcode)
-    )
     context = {
         "place": place,
         "ancestors": place.ancestors(),
         "aliases": place.aliases.all(),
-        "counts": counts.get(place.adcode),
-        "sub_places": sub_places,
-        "practices": _page(request, browsing.practices_for_listing(practices.order_by(*browsing.NEWEST_FIRST))),
-        "recommendations": _page(request, visible.recommendation_cards(recommendations), param="rpage"),
+        "counts": own,
+        "sub_places": browsing.sub_place_counts_from(place, counts),
+        "practices": _page(
+            request,
+            practices.order_by(*browsing.NEWEST_FIRST),
+            fetch=browsing.practices_for_listing,
+            count=own.practices if own else 0,
+        ),
+        "recommendations": _page(
+            request,
+            browsing.in_reading_order(recommendations),
+            param="rpage",
+            fetch=visible.recommendation_cards,
+            count=own.recommendations if own else 0,
+        ),
         "documents": browsing.documents_for_place(place, visible=visible.documents),
     }
     return render(request, "experiences/place_detail.html", context)
@@ -122,29 +140,53 @@ def theme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "theme": theme,
         "children": theme.children.all(),
-        "practices": _page(request, browsing.practices_for_listing(practices.order_by(*browsing.NEWEST_FIRST))),
-        "recommendations": _page(request, visible.recommendation_cards(recommendations), param="rpage"),
+        "practices": _page(
+            request,
+            practices.order_by(*browsing.NEWEST_FIRST),
+            fetch=browsing.practices_for_listing,
+            count=visible.lesson_count("practice", theme=theme),
+        ),
+        "recommendations": _page(
+            request,
+            browsing.in_reading_order(recommendations),
+            param="rpage",
+            fetch=visible.recommendation_cards,
+            count=visible.lesson_count("recommendation", theme=theme),
+        ),
     }
     return render(request, "experiences/theme_detail.html", context)
 
 
-def _filtered_list(request: HttpRequest, *, filterset_class, queryset, prepare, template: str) -> HttpResponse:
+def _filtered_list(
+    request: HttpRequest, *, filterset_class, queryset, prepare, template: str, shape=None, known_count=None
+) -> HttpResponse:
+    """A filterable list: ``shape`` orders the filtered rows, ``prepare`` reads a page's cards.
+
+    ``known_count(filters)``: the list's length from the maintained counts, or
+    None when the filters in use are not counted there.
+    """
     filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
     if filterset.is_bound and not filterset.is_valid():
         return render(request, template, {"filter": filterset, "page_obj": None}, status=400)
-    page = _page(request, prepare(filterset.qs))
+    used = {k: v for k, v in filterset.form.cleaned_data.items() if v not in (None, "")} if filterset.is_bound else {}
+    rows = shape(filterset.qs) if shape else filterset.qs
+    page = _page(request, rows, fetch=prepare, count=known_count(used) if known_count else None)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, template, {"filter": filterset, "page_obj": page, "querystring": query.urlencode()})
 
 
 def practice_list(request: HttpRequest) -> HttpResponse:
+    visible = Visible(request)
     return _filtered_list(
         request,
         filterset_class=PracticeFilterSet,
-        queryset=Visible(request).practices.order_by(*browsing.NEWEST_FIRST),
+        queryset=visible.practices.order_by(*browsing.NEWEST_FIRST),
         prepare=browsing.practices_for_listing,
         template="experiences/practice_list.html",
+        known_count=lambda used: (
+            visible.lesson_count("practice", **used) if set(used) <= {"place"} or set(used) <= {"theme"} else None
+        ),
     )
 
 
@@ -154,7 +196,8 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         request,
         filterset_class=RecommendationFilterSet,
         queryset=visible.recommendations,
-        prepare=lambda qs: visible.recommendation_cards(browsing.without_listed_parents(qs)),
+        shape=lambda qs: browsing.in_reading_order(browsing.without_listed_parents(qs)),
+        prepare=visible.recommendation_cards,
         template="experiences/recommendation_list.html",
     )
 

@@ -1,0 +1,185 @@
+"""Maintained lesson counts (LessonCount): per audience, per place prefix and theme, and totals.
+
+The browsing pages show how many lessons each place (with the places under
+it) and each theme (with its sub-themes) holds, and the base's totals.
+Recounting them at 100,000 practices takes a second or more, which every page
+paid on its first request after any change. Instead:
+
+- a single write (a save, a delete, a link added or removed: the admin, the
+  shell) adjusts the rows by the difference between the affected lessons'
+  contributions before and after it (signals.py calls ``Change``);
+- a bulk write (import, admin bulk actions, seeding, the benchmark's loader)
+  calls ``caching.content_changed()``, which rebuilds the rows from scratch
+  with a few grouped queries;
+- a base migrated from before this table is rebuilt on its first read (the
+  ``built`` marker row is missing).
+
+The same distinct-count rules as ``browsing.place_counts`` and
+``browsing.theme_tree`` (a lesson counts once per prefix and per first-level
+theme however many of its places or sub-themes fall there); a test checks that
+the rows equal a fresh recount after every kind of write.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce, Substr
+
+from .models import LessonCount, Practice, Recommendation, SourceDocument, Status
+
+READER, STAFF = "reader", "staff"
+LESSON_KINDS = {Practice: "practice", Recommendation: "recommendation"}
+PREFIX_LENGTHS = (2, 4, 6)
+BUILT = (STAFF, "meta", "built")
+Key = tuple[str, str, str]  # audience, kind, key
+
+
+def _lesson_field(model) -> str:
+    return f"{model._meta.model_name}_id"
+
+
+def contributions(model, ids) -> Counter[Key]:
+    """What the given lessons add to the counts, as they are in the database now (three queries)."""
+    ids = list(ids)
+    counts: Counter[Key] = Counter()
+    if not ids:
+        return counts
+    kind, field = LESSON_KINDS[model], _lesson_field(model)
+    keys: dict[int, set[str]] = defaultdict(lambda: {"all"})
+    for lesson_id, adcode in model.places.through.objects.filter(**{f"{field}__in": ids}).values_list(
+        field, "place__adcode"
+    ):
+        keys[lesson_id].update(f"place:{adcode[:n]}" for n in PREFIX_LENGTHS)
+    for lesson_id, theme_id, parent_id in model.themes.through.objects.filter(**{f"{field}__in": ids}).values_list(
+        field, "theme_id", "theme__parent_id"
+    ):
+        keys[lesson_id].update({f"theme:{theme_id}", f"top:{parent_id or theme_id}"})
+    for pk, status, document_status in model.objects.filter(pk__in=ids).values_list("pk", "status", "document__status"):
+        visible = status == Status.PUBLISHED and document_status == Status.PUBLISHED
+        for audience in (STAFF, READER) if visible else (STAFF,):
+            counts.update((audience, kind, key) for key in keys[pk])
+    return counts
+
+
+def document_contributions(ids) -> Counter[Key]:
+    """Documents in the totals, and their lessons, whose visibility follows the document's status."""
+    ids = list(ids)
+    counts: Counter[Key] = Counter()
+    for status in SourceDocument.objects.filter(pk__in=ids).values_list("status", flat=True):
+        counts.update(
+            [(STAFF, "document", "all")] + ([(READER, "document", "all")] if status == Status.PUBLISHED else [])
+        )
+    for model in LESSON_KINDS:
+        counts.update(contributions(model, model.objects.filter(document_id__in=ids).values_list("pk", flat=True)))
+    return counts
+
+
+def negated(counts: Counter[Key]) -> Counter[Key]:
+    return Counter({key: -n for key, n in counts.items()})
+
+
+def apply(delta: Counter[Key]) -> None:
+    """Add the (non-zero) differences to the rows, creating missing rows; one UPDATE per distinct difference."""
+    changes = {key: n for key, n in delta.items() if n}
+    if not changes:
+        return
+    with transaction.atomic():
+        LessonCount.objects.bulk_create(
+            [LessonCount(audience=a, kind=k, key=key, n=0) for a, k, key in changes], ignore_conflicts=True
+        )
+        by_amount: dict[int, list[Key]] = defaultdict(list)
+        for key, n in changes.items():
+            by_amount[n].append(key)
+        for n, keys in by_amount.items():
+            condition = Q()
+            for audience, kind, key in keys:
+                condition |= Q(audience=audience, kind=kind, key=key)
+            LessonCount.objects.filter(condition).update(n=F("n") + n)
+
+
+class Change:
+    """Counts before a write to some lessons or documents; ``done()`` applies the difference after it."""
+
+    def __init__(self, measure, ids):
+        self.measure, self.ids = measure, list(ids)
+        self.before = measure(self.ids)
+
+    def done(self) -> None:
+        after = self.measure(self.ids)
+        after.subtract(self.before)
+        apply(after)
+
+    @classmethod
+    def lessons(cls, model, ids) -> Change:
+        return cls(lambda ids: contributions(model, ids), ids)
+
+    @classmethod
+    def documents(cls, ids) -> Change:
+        return cls(document_contributions, ids)
+
+
+def _grouped(model, audience: str) -> Counter[Key]:
+    """A from-scratch count of one kind of lesson for one audience (six grouped queries)."""
+    kind, field = LESSON_KINDS[model], _lesson_field(model)
+    lessons = model.objects.all() if audience == STAFF else model.objects.published()
+    counts: Counter[Key] = Counter({(audience, kind, "all"): lessons.count()})
+    places = model.places.through.objects.filter(**{f"{field}__in": lessons.values("pk")})
+    for length in PREFIX_LENGTHS:
+        rows = places.annotate(prefix=Substr("place__adcode", 1, length)).values("prefix")
+        for row in rows.annotate(n=Count(field, distinct=True)).order_by():
+            counts[(audience, kind, f"place:{row['prefix']}")] = row["n"]
+    themes = model.themes.through.objects.filter(**{f"{field}__in": lessons.values("pk")})
+    for row in themes.values("theme_id").annotate(n=Count(field)).order_by():
+        counts[(audience, kind, f"theme:{row['theme_id']}")] = row["n"]
+    top = themes.annotate(top=Coalesce(F("theme__parent_id"), F("theme_id"))).values("top")
+    for row in top.annotate(n=Count(field, distinct=True)).order_by():
+        counts[(audience, kind, f"top:{row['top']}")] = row["n"]
+    return counts
+
+
+def rebuild() -> None:
+    """Recount everything (after bulk writes, which send no signals)."""
+    counts: Counter[Key] = Counter({BUILT: 1})
+    for audience in (STAFF, READER):
+        for model in LESSON_KINDS:
+            counts.update(_grouped(model, audience))
+        counts[(audience, "document", "all")] = SourceDocument.objects.visible_to(
+            None if audience == READER else _Staff
+        ).count()
+    with transaction.atomic():
+        LessonCount.objects.all().delete()
+        LessonCount.objects.bulk_create(
+            [LessonCount(audience=a, kind=k, key=key, n=n) for (a, k, key), n in counts.items() if n],
+            batch_size=1000,
+        )
+
+
+class _Staff:
+    """Stands for any staff user in ``visible_to``."""
+
+    is_active = is_staff = True
+
+
+GROUPS = {
+    "totals": Q(key="all"),
+    "places": Q(key__startswith="place:"),
+    "themes": Q(key__startswith="theme:") | Q(key__startswith="top:"),
+}
+
+
+def read(audience: str, group: str = "") -> dict[tuple[str, str], int]:
+    """Counts one audience sees, {(kind, key): n}: all, or one of GROUPS (totals, places, themes).
+
+    One query; a page reads only the group it shows (the place prefixes alone
+    are thousands of rows). An unbuilt table is rebuilt first.
+    """
+    rows = LessonCount.objects.filter(Q(audience=audience) & GROUPS.get(group, Q()))
+    rows |= LessonCount.objects.filter(audience=BUILT[0], kind=BUILT[1], key=BUILT[2])
+    counts = {(audience_, kind, key): n for audience_, kind, key, n in rows.values_list("audience", "kind", "key", "n")}
+    if BUILT not in counts:
+        rebuild()
+        return read(audience, group)
+    return {(kind, key): n for (audience_, kind, key), n in counts.items() if audience_ == audience and kind != "meta"}

@@ -1,0 +1,196 @@
+"""The maintained counts (experiences.counting) always equal a fresh recount, whatever the write."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models import Q
+from django.urls import reverse
+
+from experiences import browsing, counting
+from experiences.importing import import_file
+from experiences.models import LessonCount, Place, Practice, Recommendation, SourceDocument, Status, Theme
+
+pytestmark = pytest.mark.django_db
+
+SAMPLES = Path(__file__).resolve().parent / "samples"
+
+
+def shape(places, themes, totals) -> tuple:
+    """Counts as plain data, to compare a recount with the maintained rows."""
+    return (
+        {code: (c.practices, c.recommendations) for code, c in places.items()},
+        [
+            (
+                n.theme.slug,
+                n.practices,
+                n.recommendations,
+                [(c.theme.slug, c.practices, c.recommendations) for c in n.children],
+            )
+            for n in themes
+        ],
+        totals,
+    )
+
+
+def recount(user) -> tuple:
+    practices = browsing.visible_lessons(Practice, user)
+    recommendations = browsing.visible_lessons(Recommendation, user)
+    totals = (practices.count(), recommendations.count(), SourceDocument.objects.visible_to(user).count())
+    return shape(
+        browsing.place_counts(practices=practices, recommendations=recommendations),
+        browsing.theme_tree(practices=practices, recommendations=recommendations),
+        totals,
+    )
+
+
+def maintained(audience: str) -> tuple:
+    counts = counting.read(audience)
+    totals = tuple(counts.get((kind, "all"), 0) for kind in ("practice", "recommendation", "document"))
+    return shape(browsing.place_counts_from(counts), browsing.theme_tree_from(counts), totals)
+
+
+def assert_in_step() -> None:
+    staff = get_user_model()(username="someone", is_staff=True, is_active=True)
+    assert maintained(counting.READER) == recount(None)
+    assert maintained(counting.STAFF) == recount(staff)
+
+
+@pytest.fixture
+def lesson():
+    document = SourceDocument.objects.get(title__startswith="兄弟城市党委")
+    practice = Practice.objects.create(title="新做法", document=document, status=Status.PUBLISHED)
+    practice.places.set(Place.objects.filter(adcode__in=["420100", "420102", "110108"]))
+    practice.themes.set(Theme.objects.filter(slug__in=["supervision", "reception", "talent"]))
+    return practice
+
+
+def test_seeded_counts_equal_a_recount():
+    assert LessonCount.objects.filter(n__gt=0).count() > 100
+    assert_in_step()
+
+
+def test_single_writes_keep_the_counts_in_step(lesson):
+    assert_in_step()
+    lesson.status = Status.DRAFT
+    lesson.save()
+    assert_in_step()
+    lesson.status = Status.PUBLISHED
+    lesson.save()
+    lesson.places.remove(Place.objects.get(adcode="420102"))
+    lesson.themes.add(Theme.objects.get(slug="technology-transfer"))
+    assert_in_step()
+    lesson.themes.clear()
+    assert_in_step()
+    Place.objects.get(adcode="110108").practices.clear()  # from the place's side
+    Theme.objects.get(slug="reception").practices.add(lesson)
+    assert_in_step()
+    lesson.delete()
+    assert_in_step()
+
+
+def test_recommendations_and_their_sub_points(lesson):
+    parent = Recommendation.objects.create(title="建议", document=lesson.document, status=Status.PUBLISHED)
+    parent.places.add(Place.objects.get(adcode="420900"))
+    child = Recommendation.objects.create(title="分项", document=lesson.document, parent=parent, status="published")
+    child.themes.add(Theme.objects.get(slug="supervision"))
+    assert_in_step()
+    parent.delete()  # the sub-point goes with it
+    assert_in_step()
+
+
+def test_a_documents_status_decides_for_its_lessons(lesson):
+    document = lesson.document
+    document.status = Status.DRAFT
+    document.save()
+    assert_in_step()
+    document.status = Status.PUBLISHED
+    document.save()
+    lesson.document = SourceDocument.objects.exclude(pk=document.pk).first()
+    lesson.save()
+    assert_in_step()
+
+
+def test_taxonomy_changes_rebuild(lesson):
+    theme = Theme.objects.get(slug="reception")
+    theme.parent = Theme.objects.filter(parent=None).exclude(pk=theme.parent_id).first()
+    theme.save()
+    assert_in_step()
+
+
+def test_bulk_writes_rebuild(admin_client, lesson):
+    url = reverse("admin:experiences_practice_changelist")
+    admin_client.post(url, {"action": "unpublish", "_selected_action": [lesson.pk]})
+    assert_in_step()
+    url = reverse("admin:experiences_sourcedocument_changelist")
+    admin_client.post(url, {"action": "unpublish", "_selected_action": [lesson.document_id]})
+    assert_in_step()
+    import_file(name="report.txt", data=(SAMPLES / "unseen_report.txt").read_bytes())
+    assert_in_step()
+
+
+def test_an_unbuilt_table_is_rebuilt_on_first_read(lesson):
+    LessonCount.objects.all().delete()  # as after the migration that adds it
+    assert_in_step()
+
+
+@pytest.mark.parametrize("staff", [False, True])
+def test_list_pages_counted_from_the_table_count_what_they_list(client, staff, lesson, draft_practice):
+    user = get_user_model().objects.create_user("curator", is_staff=True) if staff else None
+    if user:
+        client.force_login(user)
+    practices = browsing.visible_lessons(Practice, user)
+    recommendations = browsing.visible_lessons(Recommendation, user)
+    for place in Place.objects.filter(adcode__in=["420000", "420100", "420102", "110108"]):
+        context = client.get(place.get_absolute_url()).context
+        assert (
+            context["practices"].paginator.count
+            == practices.filter(places__adcode__startswith=place.code_prefix).distinct().count()
+        )
+        expected = recommendations.filter(places__adcode__startswith=place.code_prefix).distinct().count()
+        assert context["recommendations"].paginator.count == expected
+    for theme in Theme.objects.filter(slug__in=["talent", "supervision", "reception"]):
+        context = client.get(theme.get_absolute_url()).context
+        within = practices.filter(Q(themes=theme) | Q(themes__parent=theme)).distinct()
+        assert context["practices"].paginator.count == within.count()
+        listed = client.get("/practices/", {"theme": theme.slug}).context["page_obj"].paginator.count
+        assert listed == within.count()
+    assert client.get("/practices/").context["page_obj"].paginator.count == practices.count()
+    for code in ["420000", "420102"]:
+        listed = client.get("/practices/", {"place": code}).context["page_obj"].paginator.count
+        assert (
+            listed
+            == practices.filter(places__adcode__startswith=Place.objects.get(adcode=code).code_prefix)
+            .distinct()
+            .count()
+        )
+
+
+def test_the_rebuild_command_repairs_counts_after_a_bulk_write_without_signals(lesson):
+    Practice.objects.filter(pk=lesson.pk).update(status=Status.DRAFT)  # no signals
+    assert maintained(counting.READER) != recount(None)
+    call_command("rebuild_counts", stdout=io.StringIO())
+    assert_in_step()
+
+
+def test_single_place_readings_agree_with_the_full_map(lesson):
+    counts = counting.read(counting.READER, "places")
+    full = browsing.place_counts_from(counts)
+    place_count, top = browsing.home_places_from(counts)
+    assert place_count == len(full) > 0
+    assert [(c.place.adcode, c.practices) for c in top] == [
+        (c.place.adcode, c.practices) for c in browsing.top_places(full)
+    ]
+    for place in Place.objects.filter(adcode__in=["420000", "420100", "110000", "110108", "650000"]):
+        expected = sorted(
+            (c for c in full.values() if c.place.parent_id == place.pk), key=lambda c: (c.place.pinyin, c.place.adcode)
+        )
+        assert [(c.place.adcode, c.total) for c in browsing.sub_place_counts_from(place, counts)] == [
+            (c.place.adcode, c.total) for c in expected
+        ]
+        own = browsing.place_count_from(place, counts)
+        assert (own.total if own else None) == (full[place.adcode].total if place.adcode in full else None)
