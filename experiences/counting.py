@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce, Substr
 
@@ -82,22 +82,22 @@ def negated(counts: Counter[Key]) -> Counter[Key]:
 
 
 def apply(delta: Counter[Key]) -> None:
-    """Add the (non-zero) differences to the rows, creating missing rows; one UPDATE per distinct difference."""
-    changes = {key: n for key, n in delta.items() if n}
-    if not changes:
-        return
-    with transaction.atomic():
-        LessonCount.objects.bulk_create(
-            [LessonCount(audience=a, kind=k, key=key, n=0) for a, k, key in changes], ignore_conflicts=True
-        )
-        by_amount: dict[int, list[Key]] = defaultdict(list)
-        for key, n in changes.items():
-            by_amount[n].append(key)
-        for n, keys in by_amount.items():
-            condition = Q()
-            for audience, kind, key in keys:
-                condition |= Q(audience=audience, kind=kind, key=key)
-            LessonCount.objects.filter(condition).update(n=F("n") + n)
+    """Add the (non-zero) differences to the rows, creating missing rows.
+
+    One upsert per 500 rows (INSERT … ON CONFLICT DO UPDATE, on SQLite and PostgreSQL alike): an import
+    touches thousands of place-prefix rows, and matching them with OR-ed conditions took most of a second.
+    """
+    changes = [(*key, n) for key, n in delta.items() if n]
+    quote = connection.ops.quote_name
+    table, columns = quote(LessonCount._meta.db_table), ", ".join(quote(c) for c in ("audience", "kind", "key"))
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, len(changes), 500):
+            chunk = changes[start : start + 500]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}, n) VALUES {', '.join(['(%s, %s, %s, %s)'] * len(chunk))} "
+                f"ON CONFLICT ({columns}) DO UPDATE SET n = {table}.n + excluded.n",
+                [value for row in chunk for value in row],
+            )
 
 
 class Change:
