@@ -83,3 +83,23 @@ def test_citation_shows_year_and_month_when_known():
     )
     assert document.published_display == "1999年12月"
     assert document.byline == "刘科伟(西北大学)"
+
+
+def test_detail_urls_equal_reverse_whatever_the_script_prefix():
+    from django.urls import clear_script_prefix, reverse, set_script_prefix
+
+    from experiences.models import Place, Practice, Theme, detail_url
+
+    place, theme, practice = Place.objects.get(adcode="420100"), Theme.objects.first(), Practice.objects.first()
+    try:
+        for prefix in ("/", "/kbase/"):
+            set_script_prefix(prefix)
+            assert place.get_absolute_url() == reverse("experiences:place_detail", kwargs={"adcode": "420100"})
+            assert theme.get_absolute_url() == reverse("experiences:theme_detail", kwargs={"slug": theme.slug})
+            assert practice.get_absolute_url() == reverse("experiences:practice_detail", kwargs={"pk": practice.pk})
+            assert detail_url("experiences:document_detail", pk=99) == reverse(
+                "experiences:document_detail", kwargs={"pk": 99}
+            )
+    finally:
+        clear_script_prefix()
+        set_script_prefix("/")
