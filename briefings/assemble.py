@@ -123,10 +123,6 @@ class Briefing:
         return "、".join(parts)
 
 
-def _place_name(place: Place) -> str:
-    return "".join(a.short_name for a in place.ancestors()) + place.name
-
-
 def _place_group(places: list[Place], *, prefix: str = "") -> tuple:
     """Filed under the city (a county goes under its city; a province stays itself).
 
@@ -138,7 +134,7 @@ def _place_group(places: list[Place], *, prefix: str = "") -> tuple:
     place = next((p for p in places if prefix and p.adcode.startswith(prefix)), places[0])
     if place.level == Place.Level.COUNTY and place.parent is not None:
         place = place.parent
-    return ((0, place.adcode), _place_name(place))
+    return ((0, place.adcode), place.qualified_name)
 
 
 def _theme_key(theme: Theme) -> tuple:
@@ -174,7 +170,7 @@ def _lesson(obj, *, kind: str, place_prefix: str = "") -> Lesson:
         pk=obj.pk,
         title=str(obj),
         status="" if obj.status == Status.PUBLISHED else obj.get_status_display(),
-        places=[_place_name(p) for p in places],
+        places=[p.qualified_name for p in places],
         themes=[str(t) for t in themes],
         tags=sorted(t.name for t in obj.tags.all()),
         summary=getattr(obj, "summary", ""),
@@ -192,7 +188,7 @@ def _lesson(obj, *, kind: str, place_prefix: str = "") -> Lesson:
         for child in obj.children.all():
             behind.update((p.pk, p) for p in child.derived_from.all())
         lesson.behind = [
-            f"{p.title}（{'、'.join(_place_name(x) for x in p.places.all())}）" if p.places.all() else p.title
+            f"{p.title}（{'、'.join(x.qualified_name for x in p.places.all())}）" if p.places.all() else p.title
             for p in sorted(behind.values(), key=lambda p: p.pk)
         ]
     return lesson

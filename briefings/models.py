@@ -8,18 +8,18 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from experiences.models import Practice, Recommendation
+from experiences.models import Practice, Recommendation, is_staff
 
 
 class CollectionQuerySet(models.QuerySet):
     def visible_to(self, user) -> CollectionQuerySet:
         """A staff member sees their own collections and those shared with staff; nobody else sees any."""
-        if user is None or not (user.is_active and user.is_staff):
+        if not is_staff(user):
             return self.none()
         return self.filter(Q(owner=user) | Q(shared=True))
 
     def editable_by(self, user) -> CollectionQuerySet:
-        if user is None or not (user.is_active and user.is_staff):
+        if not is_staff(user):
             return self.none()
         return self.filter(owner=user)
 

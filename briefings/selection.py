@@ -26,7 +26,7 @@ from experiences.filters import (
     within_place,
     within_theme,
 )
-from experiences.models import Place, Practice, Recommendation, SearchEntry, Theme
+from experiences.models import Place, Practice, Recommendation, SearchEntry, Theme, is_staff
 
 from .models import Collection
 
@@ -117,7 +117,7 @@ def for_place(*, place: Place, user) -> Selection:
     items = _page_lessons(
         user=user, narrow=lambda qs, model: within_place(qs, place=place, through=model.places.through)
     )
-    name = "".join(a.short_name for a in place.ancestors()) + place.name
+    name = place.qualified_name
     return Selection(
         title=_("%(place)s经验借鉴汇编") % {"place": name},
         criteria=[_("地区：%(place)s（含下辖地区）") % {"place": name}],
@@ -147,9 +147,9 @@ def _describe(form, names: tuple[str, ...]) -> list[str]:
         if value in (None, "", False):
             continue
         if isinstance(value, Place):
-            value = "".join(a.short_name for a in value.ancestors()) + value.name
-        elif isinstance(value, SearchEntry.Kind):
-            value = value.label
+            value = value.qualified_name
+        elif name == "type":
+            value = SearchEntry.Kind(value).label
         lines.append(f"{form.fields[name].label}：{value}")
     return lines
 
@@ -178,7 +178,7 @@ def for_list(*, kind: str, data: QueryDict, user) -> Selection:
 
 def for_search(*, data: QueryDict, user) -> Selection:
     """The search results page's lessons, in relevance order (document sections are not lessons: skipped)."""
-    staff = bool(user is not None and user.is_active and user.is_staff)
+    staff = is_staff(user)
     filterset = _bound(SearchFilterSet, data, user, queryset=SearchEntry.objects.none())
     cleaned = filterset.form.cleaned_data
     query = search.understand(cleaned.get("q") or "")

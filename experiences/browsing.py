@@ -14,7 +14,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
 
-from .models import Place, Practice, Recommendation, SourceDocument, Status, Theme
+from .models import Place, Practice, Recommendation, SourceDocument, Status, Theme, is_staff
 
 NEWEST_FIRST = ("-created_at", "-pk")
 
@@ -30,7 +30,7 @@ def visible_lessons(model, user) -> QuerySet:
     PostgreSQL plans the subquery as a hashed semi-join either way.
     """
     queryset = model.objects.visible_to(user)
-    if user is not None and user.is_active and user.is_staff:
+    if is_staff(user):
         return queryset
     published_documents = SourceDocument.objects.filter(status=Status.PUBLISHED).values("pk")
     return (

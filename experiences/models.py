@@ -42,6 +42,11 @@ class Status(models.TextChoices):
     ARCHIVED = "archived", _("已归档")
 
 
+def is_staff(user) -> bool:
+    """Staff see drafts and use collections; everyone else (anonymous included) is a reader."""
+    return bool(user is not None and user.is_active and user.is_staff)
+
+
 class VisibilityQuerySet(models.QuerySet):
     """Readers see published items only; staff see everything."""
 
@@ -49,7 +54,7 @@ class VisibilityQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED)
 
     def visible_to(self, user):
-        if user is not None and user.is_active and user.is_staff:
+        if is_staff(user):
             return self.all()
         return self.published()
 
@@ -143,6 +148,11 @@ class Place(models.Model):
         if self.level == self.Level.PREFECTURE:
             return self.adcode[:4]
         return self.adcode
+
+    @property
+    def qualified_name(self) -> str:
+        """The name with its province and city before it, as a briefing prints it: 湖北武汉市."""
+        return "".join(a.short_name for a in self.ancestors()) + self.name
 
     def ancestors(self) -> list[Place]:
         chain, node = [], self.parent

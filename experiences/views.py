@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from . import browsing, counting, reading, search, search_results
 from .caching import CachedCountPaginator, cached, content_version
 from .filters import PracticeFilterSet, RecommendationFilterSet, SearchFilterSet, within_place, within_theme
-from .models import Place, Practice, Recommendation, SearchEntry, SourceDocument, Theme
+from .models import Place, Practice, Recommendation, SearchEntry, SourceDocument, Theme, is_staff
 
 
 class Visible:
@@ -21,7 +21,7 @@ class Visible:
 
     def __init__(self, request: HttpRequest):
         user = request.user
-        self.staff = bool(user.is_active and user.is_staff)
+        self.staff = is_staff(user)
         self.practices = browsing.visible_lessons(Practice, user)
         self.recommendations = browsing.visible_lessons(Recommendation, user)
         self.documents = SourceDocument.objects.visible_to(user)

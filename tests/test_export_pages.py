@@ -57,6 +57,11 @@ def test_search_results_export_in_the_order_the_search_page_ranks_them(client):
     assert payload["title"] == "“产学研”相关经验汇编"
 
 
+def test_the_cover_names_the_search_filters_as_the_user_chose_them(client):
+    criteria = export_json(client, source="search", q="人才", type="practice", place="无锡")["criteria"]
+    assert criteria == ["关键词：人才", "类型：经验做法", "地区：江苏无锡市"]
+
+
 def test_lists_place_theme_search_and_lesson_pages_link_to_their_export(client):
     practice = Practice.objects.published().first()
     pages = {

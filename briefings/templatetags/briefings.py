@@ -6,6 +6,8 @@ from django import template
 from django.http import QueryDict
 from django.urls import reverse
 
+from experiences.models import is_staff
+
 from ..models import Collection
 
 register = template.Library()
@@ -29,6 +31,6 @@ def export_url(context, source: str, **identity) -> str:
 def add_to_collection(context, kind: str, lesson) -> dict:
     request = context["request"]
     user = request.user
-    staff = bool(user.is_active and user.is_staff)
+    staff = is_staff(user)
     collections = list(Collection.objects.editable_by(user).only("pk", "title")[:50]) if staff else []
     return {"staff": staff, "kind": kind, "lesson": lesson, "collections": collections, "next": request.get_full_path()}

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
 
@@ -16,7 +17,7 @@ from briefings.models import Collection
 from briefings.pdf import PDFUnavailable
 
 # Who the command exports as: a reader (published lessons only) unless --include-drafts.
-READER = SimpleNamespace(is_active=False, is_staff=False, is_authenticated=False, pk=None)
+READER = AnonymousUser()
 CURATOR = SimpleNamespace(is_active=True, is_staff=True, is_authenticated=True, pk=None)
 
 
