@@ -229,7 +229,8 @@ def restart(args, folder: Path) -> None:
     from django.db import connections
 
     connections.close_all()
-    (folder / f"bench_{args.practices}.sqlite3").unlink(missing_ok=True)
+    if not args.database_url or args.database_url.startswith("sqlite"):
+        (folder / f"bench_{args.practices}.sqlite3").unlink(missing_ok=True)
     fresh_database(args.database_url, name_suffix=f"search_bench_{args.practices}", folder=folder, sqlite_name="")
 
 

@@ -13,6 +13,7 @@ from taggit.models import Tag
 from .models import Place, Practice, Recommendation, SearchEntry, SourceDocument, Theme
 from .places import resolve_place
 from .text.query import tidy
+from .widgets import QuickSelect
 
 
 def within_place(queryset: QuerySet, *, place: Place, through) -> QuerySet:
@@ -98,6 +99,7 @@ class LessonFilterSet(django_filters.FilterSet):
             "order",
         ),
         to_field_name="slug",
+        widget=QuickSelect,
         empty_label=_("全部主题"),
         method="filter_theme",
         error_messages={"invalid_choice": _("没有这个主题。")},
@@ -182,7 +184,7 @@ class SearchFilterSet(django_filters.FilterSet):
 
     q = QueryFilter(label=_("关键词"), method="keep")
     type = django_filters.ChoiceFilter(
-        label=_("类型"), choices=SearchEntry.Kind.choices, method="keep", empty_label=_("全部类型")
+        label=_("类型"), choices=SearchEntry.Kind.choices, method="keep", empty_label=_("全部类型"), widget=QuickSelect
     )
     place = PlaceFilter(label=_("地区"), method="keep")
     theme = LessonFilterSet.base_filters["theme"]

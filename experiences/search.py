@@ -297,6 +297,8 @@ class Facet:
     value: str
     label: str
     count: int
+    more: bool = False  # the count is a floor: more than ``count`` match
+    share: int | None = None  # percent of a sample, when the total itself is a floor
 
 
 @dataclass
@@ -331,11 +333,12 @@ def search(
 
     engine = backend()
     prepared = engine.prepare([*query.terms, *_filter_terms(filters)], filters)
-    if totals:
+    if totals and limit > 0:
+        results.total, results.facets, results.hits = engine.results(prepared, offset=offset, limit=limit)
+    elif totals:
         results.total, results.facets = engine.totals(prepared)
-    if limit > 0:
-        known = results.total if totals else total
-        results.hits = engine.page(prepared, offset=offset, limit=limit, total=known)
+    elif limit > 0:
+        results.hits = engine.page(prepared, offset=offset, limit=limit, total=total)
     return results
 
 

@@ -10,19 +10,29 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
+from django.conf import settings
 from django.db import connection, transaction
 
-from .models import Place, SearchEntry, SourceDocument, Theme
+from . import search_facets
+from .models import SearchEntry
 from .text.query import Term
 
 # Above this many matches, place and theme facets are counted on a sample.
-FACET_SAMPLE = 1000
+FACET_SAMPLE = 500
 # SQLite: above this many matches, bm25 ranks the most recent RANK_WINDOW of them
 # (a scan FTS5 can stop early) rather than all of them.
 RANK_WINDOW = 10000
 # PostgreSQL: ts_rank reads each candidate's whole tsvector (kilobytes, out of line),
 # so it ranks the most recent POSTGRES_RANK_WINDOW matches, then lists the rest newest first.
 POSTGRES_RANK_WINDOW = 1000
+# PostgreSQL: entries are grouped in blocks of ID_BLOCK ids, a token in each vector (migration 0006),
+# so GIN can find a common word's newest matches among the newest blocks when it has more than
+# NARROW_ABOVE times as many matches as are wanted. Each block is a posting list of ID_BLOCK
+# entries for GIN to merge: past MAX_BLOCKS of them (a word of middling frequency), narrowing
+# costs more than reading its few thousand matches.
+ID_BLOCK = 4096
+MAX_BLOCKS = 4
+NARROW_ABOVE = 4
 # Lessons rank 1.5 times higher than document sections matching as well.
 LESSON_BOOST = "(CASE WHEN e.kind = 'section' THEN 1.0 ELSE 1.5 END)"
 
@@ -80,65 +90,31 @@ class Engine:
             return cursor.fetchall()
 
     def totals(self, prepared: Prepared) -> tuple[int, dict]:
-        """The number of matches and every facet's counts (type, document, province, theme)."""
+        """The number of matches and every facet's counts (type, document, province, theme).
+
+        Matches are counted exactly up to ``exact_total()`` per type, as
+        Elasticsearch does by default: past it a count only says "more than"
+        (``Facet.more``; ``facets["more"]``), which spares reading every one of
+        a very common word's tens of thousands of matches to count them.
+        """
         raise NotImplementedError
 
     def page(self, prepared: Prepared, *, offset: int, limit: int, total: int | None = None) -> list:
         """Hits ``offset:offset+limit`` in rank order (``total``: the match count, if already known)."""
         raise NotImplementedError
 
-    @staticmethod
-    def _facets_sql(sample: str) -> str:
-        """Counts per document, province and top-level theme of the matches in the CTE ``sample``.
+    def results(self, prepared: Prepared, *, offset: int, limit: int) -> tuple[int, dict, list]:
+        """``totals`` and ``page`` together: what one results page needs."""
+        total, facets = self.totals(prepared)
+        hits = self.page(prepared, offset=offset, limit=limit, total=total) if total and limit > 0 else []
+        return total, facets, hits
 
-        One statement for all three, so the match (and its sample) is computed once.
-        Lessons linked to two places of one province count once (UNION, not UNION ALL).
-        """
-        links = []
-        for facet, link, column, value in (
-            ("place", "places", "place", "substr(x.adcode, 1, 2)"),
-            ("theme", "themes", "theme", "COALESCE(x.parent_id, x.id)"),
-        ):
-            for kind in ("practice", "recommendation"):
-                links.append(
-                    f"SELECT '{facet}' AS facet, CAST({value} AS TEXT) AS value, m.kind, m.object_id FROM {sample} m "
-                    f"JOIN experiences_{kind}_{link} l ON m.kind = '{kind}' AND l.{kind}_id = m.object_id "
-                    f"JOIN experiences_{column} x ON x.id = l.{column}_id"
-                )
-        return (
-            f"SELECT 'document' AS facet, CAST(s.document_id AS TEXT) AS value, count(*) FROM {sample} s "
-            f"GROUP BY s.document_id UNION ALL "
-            f"SELECT u.facet, u.value, count(*) FROM ({' UNION '.join(links)}) u GROUP BY u.facet, u.value"
-        )
+    def kinds(self, prepared: Prepared) -> list[str]:
+        return [prepared.filters.kind] if prepared.filters.kind else [k for k, _ in SearchEntry.Kind.choices]
 
-    def _facets(self, grouped: dict, rows: list[tuple], *, total: int, sample: int) -> dict:
-        """Facet counts from a sample scaled to the whole match, labelled for the page."""
-        scale = total / sample
-        for facet, value, n in rows:
-            grouped[facet].append((value, round(n * scale)))
-        facets = self._label(grouped)
-        facets["approximate"] = sample < total
-        return facets
-
-    def _label(self, grouped: dict[str, list[tuple[str, int]]]) -> dict:
-        from .search import Facet
-
-        def top(rows, limit):
-            return sorted(rows, key=lambda row: (-row[1], row[0]))[:limit]
-
-        kinds = dict(SearchEntry.Kind.choices)
-        documents = top(grouped["document"], 8)
-        titles = dict(SourceDocument.objects.filter(pk__in=[int(v) for v, _ in documents]).values_list("pk", "title"))
-        places = top(grouped["place"], 12)
-        names = dict(Place.objects.filter(adcode__in=[f"{v}0000" for v, _ in places]).values_list("adcode", "name"))
-        themes = top(grouped["theme"], 12)
-        theme_objects = {str(t.pk): t for t in Theme.objects.filter(pk__in=[int(v) for v, _ in themes])}
-        return {
-            "type": [Facet(v, str(kinds.get(v, v)), n) for v, n in top(grouped["type"], 3)],
-            "place": [Facet(f"{v}0000", names.get(f"{v}0000", v), n) for v, n in places],
-            "theme": [Facet(theme_objects[v].slug, theme_objects[v].name, n) for v, n in themes if v in theme_objects],
-            "document": [Facet(v, titles.get(int(v), ""), n) for v, n in documents],
-        }
+    def typed(self, match: str, kind: str) -> str:
+        """``match`` among one type's entries: the type is a token of every entry (``kpractice``…)."""
+        return self.all_of([match, self.literal(f"k{kind}")])
 
 
 class SQLiteEngine(Engine):
@@ -172,35 +148,41 @@ class SQLiteEngine(Engine):
             extra.append(Term((f"d{filters.document}",)))
         return Prepared(self.match_expression([*terms, *extra]), "1 = 1", [], filters)
 
-    def _count(self, match: str) -> int:
-        sql = "SELECT count(*) FROM experiences_searchentry_fts WHERE experiences_searchentry_fts MATCH %s"
-        return self._run(sql, [match])[0][0]
+    def _count(self, match: str, *, limit: int | None = None) -> int:
+        """Matches of ``match``, counted up to ``limit``."""
+        sql = (
+            "SELECT count(*) FROM (SELECT rowid FROM experiences_searchentry_fts "
+            "WHERE experiences_searchentry_fts MATCH %s LIMIT %s)"
+        )
+        return self._run(sql, [match, -1 if limit is None else limit])[0][0]
 
     def totals(self, prepared: Prepared) -> tuple[int, dict]:
-        kinds = [prepared.filters.kind] if prepared.filters.kind else [k for k, _ in SearchEntry.Kind.choices]
-        grouped: dict[str, list[tuple[str, int]]] = {"type": [], "document": [], "place": [], "theme": []}
-        for kind in kinds:
-            n = self._count(self.all_of([prepared.match, self.literal(f"k{kind}")]))
-            if n:
-                grouped["type"].append((kind, n))
-        total = sum(n for _, n in grouped["type"])
+        cap = exact_total()
+        counts = {kind: self._count(self.typed(prepared.match, kind), limit=cap + 1) for kind in self.kinds(prepared)}
+        counts = {kind: n for kind, n in counts.items() if n}
+        total, _ = search_facets.total_of(counts, cap=cap)
         if not total:
             return 0, {}
-        sample = min(total, FACET_SAMPLE)
-        matched = (
-            "SELECT e.id, e.kind, e.object_id, e.document_id FROM (SELECT rowid AS id FROM experiences_searchentry_fts "
-            "WHERE experiences_searchentry_fts MATCH %s LIMIT %s) f CROSS JOIN experiences_searchentry e ON e.id = f.id"
-        )
-        rows = self._run(f"WITH m AS MATERIALIZED ({matched}) {self._facets_sql('m')}", [prepared.match, sample])
-        return total, self._facets(grouped, rows, total=total, sample=sample)
+        sampled = search_facets.sample_sizes(counts, size=FACET_SAMPLE)
+        parts, args = [], []
+        for kind, size in sampled.items():
+            parts.append(
+                "SELECT e.id, e.kind, e.object_id, e.document_id FROM (SELECT rowid AS id "
+                "FROM experiences_searchentry_fts WHERE experiences_searchentry_fts MATCH %s LIMIT %s) f "
+                "CROSS JOIN experiences_searchentry e ON e.id = f.id"
+            )
+            args += [self.typed(prepared.match, kind), size]
+        sql = f"WITH m AS MATERIALIZED ({' UNION ALL '.join(parts)}) {search_facets.facets_sql('m')}"
+        rows = self._run(sql, args)
+        return total, search_facets.build(counts=counts, sampled=sampled, rows=rows, cap=cap)
 
     def page(self, prepared: Prepared, *, offset: int, limit: int, total: int | None = None):
         """Ranked by bm25 in FTS5, then lessons boosted over sections within a window of the best matches."""
         from .search import Hit
 
         window = offset + limit + max(limit, 50)
-        if total is None:
-            total = self._count(prepared.match)
+        if total is None or total >= RANK_WINDOW:  # unknown, or possibly a floor
+            total = self._count(prepared.match, limit=RANK_WINDOW + 1)
         if total <= RANK_WINDOW:
             ranked = (
                 "SELECT rowid AS id, rank FROM experiences_searchentry_fts "
@@ -299,50 +281,151 @@ class PostgresEngine(Engine):
         return f"FROM ({inner}) e WHERE {prepared.where}", [prepared.match, *prepared.params]
 
     def totals(self, prepared: Prepared) -> tuple[int, dict]:
-        """Exact counts per type, and documents, provinces and themes of a sample, in one statement.
+        total, facets, _ = self.results(prepared, offset=0, limit=0)
+        return total, facets
 
-        The sample (``s``) stops reading after FACET_SAMPLE matches; the
-        counts per type read them all, from the narrow heap rows only.
-        """
-        matches, args = self._matches(prepared)
-        sql = (
-            f"WITH s AS MATERIALIZED (SELECT e.id, e.kind, e.object_id, e.document_id {matches} LIMIT %s) "
-            f"SELECT 'type', e.kind, count(*) {matches} GROUP BY e.kind UNION ALL {self._facets_sql('s')}"
-        )
+    def results(self, prepared: Prepared, *, offset: int, limit: int) -> tuple[int, dict, list]:
+        """Counts per type; facets of a sample of recent matches of each type; the page, ranked among the
+        newest matches."""
+        cap = exact_total()
         with self._index_only():
-            rows = self._run(sql, [*args, FACET_SAMPLE, *args])
-        grouped: dict[str, list[tuple[str, int]]] = {"type": [], "document": [], "place": [], "theme": []}
-        grouped["type"] = [(kind, n) for facet, kind, n in rows if facet == "type"]
-        total = sum(n for _, n in grouped["type"])
-        if not total:
-            return 0, {}
-        sample = min(total, FACET_SAMPLE)
-        facets = [row for row in rows if row[0] != "type"]
-        return total, self._facets(grouped, facets, total=total, sample=sample)
+            counts, top, densities = self._type_counts(prepared, cap=cap)
+            total, _ = search_facets.total_of(counts, cap=cap)
+            if not total:
+                return 0, {}, []
+            sampled, rows = self._facet_sample(prepared, counts=counts, top=top, densities=densities)
+            hits = []
+            if limit > 0:
+                window = POSTGRES_RANK_WINDOW
+                estimate = sum(density * top for density in densities.values())
+                newest = self._newest(prepared, n=window, estimate=estimate) if offset < window else []
+                hits = self._hits(prepared, newest=newest, offset=offset, limit=limit)
+        return total, search_facets.build(counts=counts, sampled=sampled, rows=rows, cap=cap), hits
 
     def page(self, prepared: Prepared, *, offset: int, limit: int, total: int | None = None):
-        """ts_rank orders the matches; for a common word, the most recent POSTGRES_RANK_WINDOW of them,
-        then the others newest first."""
+        with self._index_only():
+            window = POSTGRES_RANK_WINDOW
+            newest = self._newest(prepared, n=window, estimate=total) if offset < window else []
+            return self._hits(prepared, newest=newest, offset=offset, limit=limit)
+
+    def _type_counts(self, prepared: Prepared, *, cap: int) -> tuple[dict, int, dict]:
+        """Matches per type (up to ``cap + 1``), the newest entry id, and each type's share of the entries.
+
+        Each type is a token of the index (``kpractice``…), so GIN finds a
+        type's matches directly and reading stops at the cap. A type counted
+        up to the cap reached id ``reach`` doing so (matches come in id order,
+        roughly): its matches are about ``(cap + 1) / reach`` of all entries.
+        """
+        scans, args = [], []
+        for kind in self.kinds(prepared):
+            matches, match_args = self._matches(replace(prepared, match=self.typed(prepared.match, kind)))
+            scans.append(f"SELECT CAST(%s AS TEXT), count(*), max(c.id) FROM (SELECT e.id {matches} LIMIT %s) c")
+            args += [kind, *match_args, cap + 1]
+        sql = f"{' UNION ALL '.join(scans)} UNION ALL SELECT 'top', 0, max(e.id) FROM {self.from_sql}"
+        rows = self._run(sql, args)
+        top = next((reach or 0 for kind, _, reach in rows if kind == "top"), 0)
+        counts = {kind: n for kind, n, _ in rows if kind != "top" and n}
+        densities = {
+            kind: (n if n <= cap else n * top / max(reach, 1)) / max(top, 1)
+            for kind, n, reach in rows
+            if kind != "top" and n
+        }
+        return counts, top, densities
+
+    def _facet_sample(self, prepared: Prepared, *, counts: dict, top: int, densities: dict) -> tuple[dict, list]:
+        """Each type's share of FACET_SAMPLE matches, taken among its newest, and their facet counts.
+
+        A stratified sample: practices, recommendations and sections carry
+        different places and themes, and the newest matches may all be of one
+        type. Each stratum is read from the newest id blocks likely to hold
+        it (see ``_newest``), so a common word's matches are not all read.
+        """
+        wanted = search_facets.sample_sizes(counts, size=FACET_SAMPLE)
+        parts, args = [], []
+        for kind, size in wanted.items():
+            blocks = self._blocks(n=size, density=densities[kind], top=top) if counts[kind] > size else None
+            narrowed = self._narrowed(replace(prepared, match=self.typed(prepared.match, kind)), blocks)
+            matches, match_args = self._matches(narrowed)
+            parts.append(f"SELECT * FROM (SELECT e.kind, e.object_id, e.document_id {matches} LIMIT %s) k")
+            args += [*match_args, size]
+        sql = (
+            f"WITH s AS MATERIALIZED ({' UNION ALL '.join(parts)}) "
+            "SELECT 'sample', '', s.kind, count(*) FROM s GROUP BY s.kind UNION ALL "
+            f"{search_facets.facets_sql('s')}"
+        )
+        rows = self._run(sql, args)
+        sampled = {kind: n for facet, _, kind, n in rows if facet == "sample"}
+        return sampled, [row for row in rows if row[0] != "sample"]
+
+    def _newest(self, prepared: Prepared, *, n: int, estimate: float | None) -> list[int]:
+        """The ids of the newest ``n`` matches, newest first.
+
+        Picking them among all of a common word's matches reads and sorts tens
+        of thousands of heap rows. Every entry's vector also holds its block of
+        ids (``eb<id / ID_BLOCK>``, migration 0006), so GIN first narrows the
+        word to the newest blocks likely to hold ``n`` matches (by ``estimate``,
+        the number of matches); only if they hold fewer are all matches sorted.
+        Either way the result is the same.
+        """
+        blocks = None
+        if estimate is None or estimate > NARROW_ABOVE * n:  # else sorting a few thousand is cheap
+            [(top,)] = self._run(f"SELECT max(e.id) FROM {self.from_sql}", [])
+            blocks = self._blocks(n=n, density=estimate / top if estimate and top else None, top=top or 0)
+        for narrowed in [self._narrowed(prepared, blocks)] + ([prepared] if blocks else []):
+            matches, args = self._matches(narrowed)
+            ids = [row[0] for row in self._run(f"SELECT e.id {matches} ORDER BY e.id DESC LIMIT %s", [*args, n])]
+            if len(ids) >= n:
+                break
+        return ids
+
+    @staticmethod
+    def _blocks(*, n: int, density: float | None, top: int) -> range | None:
+        """The newest id blocks that should hold twice ``n`` matches at ``density`` (matches per entry)."""
+        if not top:
+            return None
+        span = int(2 * n / density) if density else 8 * n
+        first, last = max(0, top - span) // ID_BLOCK, top // ID_BLOCK
+        return range(first, last + 1) if last - first < MAX_BLOCKS else None
+
+    def _narrowed(self, prepared: Prepared, blocks: range | None) -> Prepared:
+        """``prepared`` restricted to the entries of these id blocks (through GIN: they are tokens)."""
+        if not blocks:
+            return prepared
+        tokens = [self.literal(f"eb{block}") for block in reversed(blocks)]
+        # A word of the text spelled like a block token must not pass for a recent entry.
+        return replace(
+            prepared,
+            match=self.all_of([prepared.match, self.any_of(tokens)]),
+            where=f"{prepared.where} AND e.id >= %s",
+            params=[*prepared.params, blocks[0] * ID_BLOCK],
+        )
+
+    def _hits(self, prepared: Prepared, *, newest: list[tuple], offset: int, limit: int) -> list:
+        """Hits ``offset:offset+limit``: the ``newest`` matches ranked by ts_rank, then the others newest first."""
         from .search import Hit
 
-        matches, args = self._matches(prepared)
         window = POSTGRES_RANK_WINDOW
-        rank = f"ts_rank(e.vector, to_tsquery('simple', %s)) * {LESSON_BOOST}"
-        columns = "e.id, e.kind, e.object_id, e.document_id"
-        # Only the ids of the matches are sorted; the vectors of the window alone are read to rank.
-        recent = f"SELECT e.id {matches} ORDER BY e.id DESC LIMIT %s"
-        ranked = (
-            f"SELECT {columns}, {rank} AS score FROM ({recent}) r JOIN {self.from_sql} ON e.id = r.id "
-            "ORDER BY score DESC, e.id LIMIT %s OFFSET %s"
-        )
-        tail = f"SELECT {columns}, 0 {matches} ORDER BY e.id DESC LIMIT %s OFFSET %s"
-        with self._index_only():
-            rows = self._run(ranked, [prepared.match, *args, window, limit, offset]) if offset < window else []
-            if offset + limit > window:
-                # Past the ranked window: the remaining matches follow newest first.
-                start = max(offset, window)
-                rows += self._run(tail, [*args, offset + limit - start, start])
+        rows = []
+        if offset < window:
+            # Only the vectors of the window are read (and decompressed) to rank.
+            rank = f"ts_rank(e.vector, to_tsquery('simple', %s)) * {LESSON_BOOST}"
+            ranked = (
+                f"SELECT e.id, e.kind, e.object_id, e.document_id, {rank} AS score FROM {self.from_sql} "
+                "WHERE e.id = ANY(%s) ORDER BY score DESC, e.id LIMIT %s OFFSET %s"
+            )
+            rows = self._run(ranked, [prepared.match, newest[:window], limit, offset])
+        if offset + limit > window:
+            # Past the ranked window: the remaining matches follow newest first.
+            matches, args = self._matches(prepared)
+            start = max(offset, window)
+            tail = f"SELECT e.id, e.kind, e.object_id, e.document_id, 0 {matches} ORDER BY e.id DESC LIMIT %s OFFSET %s"
+            rows += self._run(tail, [*args, offset + limit - start, start])
         return [Hit(*row[:4], float(row[4] or 0)) for row in rows][:limit]
+
+
+def exact_total() -> int:
+    """Up to how many matches per type are counted exactly (KBASE_SEARCH_EXACT_TOTAL)."""
+    return settings.KBASE_SEARCH_EXACT_TOTAL
 
 
 def backend() -> Engine:

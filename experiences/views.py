@@ -297,7 +297,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
         theme=data.get("theme"),
         include_drafts=bool(data.get("drafts")) and visible.staff,
     )
-    paginator = Paginator(SearchHits(query, filters), settings.KBASE_PAGE_SIZE)
+    per_page = settings.KBASE_PAGE_SIZE
+    paginator = Paginator(SearchHits(query, filters, page=request.GET.get("page"), per_page=per_page), per_page)
     page = paginator.get_page(request.GET.get("page"))
     query_string = request.GET.copy()
     query_string.pop("page", None)
@@ -323,17 +324,30 @@ def search_suggest(request: HttpRequest) -> JsonResponse:
 
 
 class SearchHits:
-    """A lazily evaluated hit list the Paginator can count and slice: one search per page."""
+    """A lazily evaluated hit list the Paginator can count and slice: one search per page.
 
-    def __init__(self, query, filters):
+    The page asked for (``page``, ``per_page``) is fetched with the counts, in
+    the same search; the Paginator's slice then finds it already there, unless
+    the number was out of range and the Paginator moved to another page.
+    """
+
+    def __init__(self, query, filters, *, page: str | None = None, per_page: int = 20):
         self.query, self.filters = query, filters
         self.facets: dict = {}
         self._total: int | None = None
+        try:
+            number = int(page or 1)
+        except ValueError:
+            number = 1
+        # Out of range numbers are the Paginator's to correct; kept small here so no OFFSET overflows.
+        self._wanted = ((min(max(number, 1), 100_000) - 1) * per_page, per_page)
+        self._hits: list = []
 
     def count(self) -> int:
         if self._total is None:
-            results = search.search(self.query, filters=self.filters, offset=0, limit=0)
-            self._total, self.facets = results.total, results.facets
+            offset, limit = self._wanted
+            results = search.search(self.query, filters=self.filters, offset=offset, limit=limit)
+            self._total, self.facets, self._hits = results.total, results.facets, results.hits
         return self._total
 
     def __len__(self) -> int:
@@ -341,6 +355,9 @@ class SearchHits:
 
     def __getitem__(self, item):
         start, stop = (item.start or 0, item.stop) if isinstance(item, slice) else (item, item + 1)
+        if self._total is not None and start == self._wanted[0] and stop - start <= self._wanted[1]:
+            hits = self._hits[: stop - start]
+            return hits if isinstance(item, slice) else hits[0]
         results = search.search(
             self.query,
             filters=self.filters,

@@ -157,6 +157,8 @@ TAGGIT_CASE_INSENSITIVE = True
 
 KBASE_ORGANIZATION = os.environ.get("KBASE_ORGANIZATION", "")
 KBASE_PAGE_SIZE = int(os.environ.get("KBASE_PAGE_SIZE", "20"))
+# Search counts matches exactly up to this many per type; past it, "more than" (as Elasticsearch does).
+KBASE_SEARCH_EXACT_TOTAL = int(os.environ.get("KBASE_SEARCH_EXACT_TOTAL", "10000"))
 # Import: files above this size are refused; documents this similar to an existing one are flagged.
 KBASE_IMPORT_MAX_BYTES = int(os.environ.get("KBASE_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 KBASE_DUPLICATE_THRESHOLD = float(os.environ.get("KBASE_DUPLICATE_THRESHOLD", "0.8"))

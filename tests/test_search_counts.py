@@ -1,0 +1,92 @@
+"""Search counts past the exact-count cap, facet estimates from a stratified sample, the newest window."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from experiences import search, search_backends, search_facets
+from experiences.models import Place, SearchEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, **params) -> str:
+    response = client.get("/search/", params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_past_the_cap_the_total_says_more_than_and_lists_that_many(client, settings):
+    exact = page(client, q="人才")
+    total = int(re.search(r"找到 (\d+) 条", exact).group(1))
+    assert total > 3
+    settings.KBASE_SEARCH_EXACT_TOTAL = 3
+    html = page(client, q="人才")
+    assert "找到超过 3 条" in html
+    assert len(re.findall(r'<li class="card result">', html)) == 3
+    # The type that passed the cap says so; place and theme facets show shares, not made-up counts.
+    assert re.search(r'<span class="count">3\+</span>', html)
+    assert re.search(r'<span class="count">\d+%</span>', html)
+    assert "百分比" in html
+
+
+def test_below_the_cap_counts_stay_exact(client, settings):
+    settings.KBASE_SEARCH_EXACT_TOTAL = 10_000
+    html = page(client, q="督查")
+    assert "超过" not in html
+    assert "%</span>" not in html
+
+
+def test_sample_sizes_share_the_sample_in_proportion_and_keep_every_type():
+    sizes = search_facets.sample_sizes({"practice": 9000, "recommendation": 990, "section": 10}, size=500)
+    assert sizes == {"practice": 450, "recommendation": 50, "section": 1}
+    assert search_facets.sample_sizes({"practice": 30, "section": 2}, size=500) == {"practice": 30, "section": 2}
+
+
+def test_facet_estimates_scale_each_type_by_its_own_sampling_ratio():
+    hubei = Place.objects.get(adcode="420000")
+    facets = search_facets.build(
+        counts={"practice": 1000, "recommendation": 10},
+        sampled={"practice": 100, "recommendation": 10},
+        rows=[("place", "42", "practice", 30), ("place", "42", "recommendation", 4)],
+        cap=10_000,
+    )
+    [place] = facets["place"]
+    assert (place.value, place.label, place.count) == ("420000", hubei.name, 30 * 10 + 4)
+    assert facets["approximate"]
+    assert not facets["more"]
+    assert [(f.value, f.count, f.more) for f in facets["type"]] == [
+        ("practice", 1000, False),
+        ("recommendation", 10, False),
+    ]
+
+
+def test_a_type_past_the_cap_is_a_floor_and_facets_become_shares():
+    facets = search_facets.build(
+        counts={"practice": 11, "recommendation": 5},
+        sampled={"practice": 5, "recommendation": 5},
+        rows=[("place", "42", "practice", 5), ("place", "42", "recommendation", 1)],
+        cap=10,
+    )
+    assert facets["more"]
+    assert [(f.count, f.more) for f in facets["type"]] == [(10, True), (5, False)]
+    [place] = facets["place"]
+    assert place.share == round(100 * (5 * 10 / 5 + 1) / 15)
+
+
+def test_narrowing_to_the_newest_id_blocks_finds_the_same_newest_matches(django_db_setup):
+    engine = search_backends.backend()
+    if not isinstance(engine, search_backends.PostgresEngine):
+        pytest.skip("id blocks are a PostgreSQL index token")
+    query = search.understand("人才")
+    prepared = engine.prepare(list(query.terms), search.Filters())
+    every = SearchEntry.objects.filter(published=True).count()
+    with engine._index_only():
+        # A huge estimate makes the engine narrow to the newest block first (the seed fits in one).
+        narrowed = engine._newest(prepared, n=5, estimate=10 * every)
+        plain = engine._newest(prepared, n=5, estimate=1)
+    assert narrowed == plain
+    assert len(plain) == 5
+    assert plain == sorted(plain, reverse=True)
