@@ -341,11 +341,23 @@ class PostgresEngine(Engine):
         it (see ``_newest``), so a common word's matches are not all read.
         """
         wanted = search_facets.sample_sizes(counts, size=FACET_SAMPLE)
+        blocks = {
+            kind: self._blocks(n=size, density=densities[kind], top=top) if counts[kind] > size else None
+            for kind, size in wanted.items()
+        }
+        sampled, rows = self._sample(prepared, sizes=wanted, blocks=blocks)
+        # A type whose matches all lie outside the newest blocks is sampled from all of them.
+        missing = {kind: size for kind, size in wanted.items() if blocks[kind] and not sampled.get(kind)}
+        if missing:
+            more_sampled, more_rows = self._sample(prepared, sizes=missing, blocks={})
+            sampled, rows = {**sampled, **more_sampled}, rows + more_rows
+        return sampled, rows
+
+    def _sample(self, prepared: Prepared, *, sizes: dict, blocks: dict) -> tuple[dict, list]:
         parts, args = [], []
-        for kind, size in wanted.items():
-            blocks = self._blocks(n=size, density=densities[kind], top=top) if counts[kind] > size else None
-            narrowed = self._narrowed(replace(prepared, match=self.typed(prepared.match, kind)), blocks)
-            matches, match_args = self._matches(narrowed)
+        for kind, size in sizes.items():
+            typed = self._narrowed(replace(prepared, match=self.typed(prepared.match, kind)), blocks.get(kind))
+            matches, match_args = self._matches(typed)
             parts.append(f"SELECT * FROM (SELECT e.kind, e.object_id, e.document_id {matches} LIMIT %s) k")
             args += [*match_args, size]
         sql = (
