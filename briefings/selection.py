@@ -39,12 +39,14 @@ class SelectionError(Exception):
 
 
 class SelectionTooLarge(SelectionError):
-    def __init__(self, *, count: int, limit: int):
+    def __init__(self, *, count: int, limit: int, more: bool = False):
         self.count, self.limit = count, limit
-        super().__init__(
-            _("所选内容共 %(count)d 条，超过了单次导出的上限 %(limit)d 条。请增加筛选条件缩小范围，或分批导出。")
-            % {"count": count, "limit": limit}
+        message = (
+            _("所选内容超过 %(count)d 条，超过了单次导出的上限 %(limit)d 条。请增加筛选条件缩小范围，或分批导出。")
+            if more  # a search counts only up to KBASE_SEARCH_EXACT_TOTAL
+            else _("所选内容共 %(count)d 条，超过了单次导出的上限 %(limit)d 条。请增加筛选条件缩小范围，或分批导出。")
         )
+        super().__init__(message % {"count": count, "limit": limit})
 
 
 class NotFound(SelectionError):
@@ -211,8 +213,9 @@ def _ranked_lessons(query, filters: search.Filters) -> list[tuple[str, int]]:
         items += [(hit.kind, hit.object_id) for hit in hits if hit.kind in (PRACTICE, RECOMMENDATION)]
         if len(items) > _limit():
             kinds = [filters.kind] if filters.kind else [PRACTICE, RECOMMENDATION]
-            total = sum(search.search(query, filters=replace(filters, kind=k), limit=0).total for k in kinds)
-            raise SelectionTooLarge(count=total, limit=_limit())
+            found = [search.search(query, filters=replace(filters, kind=k), limit=0) for k in kinds]
+            more = any(result.facets.get("more") for result in found)
+            raise SelectionTooLarge(count=sum(result.total for result in found), limit=_limit(), more=more)
         if len(hits) < chunk:
             return items
         offset += chunk

@@ -105,6 +105,14 @@ def test_a_selection_above_the_limit_is_refused_with_the_reason(client, settings
         call_command("export_lessons", "--format", "json", "-o", "/dev/null")
 
 
+def test_a_search_past_the_count_cap_is_refused_as_more_than_the_cap(client, settings):
+    settings.KBASE_EXPORT_MAX_ITEMS = 1
+    settings.KBASE_SEARCH_EXACT_TOTAL = 2
+    response = client.get("/export/", {"source": "search", "q": "人才", "format": "pdf"})
+    assert response.status_code == 400
+    assert "所选内容超过 " in response.content.decode()
+
+
 @pytest.mark.parametrize(
     "params",
     [
