@@ -148,13 +148,13 @@ class SQLiteEngine(Engine):
             extra.append(Term((f"d{filters.document}",)))
         return Prepared(self.match_expression([*terms, *extra]), "1 = 1", [], filters)
 
-    def _count(self, match: str, *, limit: int | None = None) -> int:
-        """Matches of ``match``, counted up to ``limit``."""
+    def _count(self, match: str, *, limit: int) -> int:
+        """Matches of ``match``, counted up to ``limit`` (FTS5 stops reading there)."""
         sql = (
             "SELECT count(*) FROM (SELECT rowid FROM experiences_searchentry_fts "
             "WHERE experiences_searchentry_fts MATCH %s LIMIT %s)"
         )
-        return self._run(sql, [match, -1 if limit is None else limit])[0][0]
+        return self._run(sql, [match, limit])[0][0]
 
     def totals(self, prepared: Prepared) -> tuple[int, dict]:
         cap = exact_total()
@@ -303,6 +303,7 @@ class PostgresEngine(Engine):
         return total, search_facets.build(counts=counts, sampled=sampled, rows=rows, cap=cap), hits
 
     def page(self, prepared: Prepared, *, offset: int, limit: int, total: int | None = None):
+        """ts_rank orders the newest POSTGRES_RANK_WINDOW matches; the others follow newest first."""
         with self._index_only():
             window = POSTGRES_RANK_WINDOW
             newest = self._newest(prepared, n=window, estimate=total) if offset < window else []
@@ -412,7 +413,7 @@ class PostgresEngine(Engine):
             params=[*prepared.params, blocks[0] * ID_BLOCK],
         )
 
-    def _hits(self, prepared: Prepared, *, newest: list[tuple], offset: int, limit: int) -> list:
+    def _hits(self, prepared: Prepared, *, newest: list[int], offset: int, limit: int) -> list:
         """Hits ``offset:offset+limit``: the ``newest`` matches ranked by ts_rank, then the others newest first."""
         from .search import Hit
 

@@ -15,8 +15,6 @@ from collections import defaultdict
 
 from .models import Place, SearchEntry, SourceDocument, Theme
 
-KINDS = [kind for kind, _ in SearchEntry.Kind.choices]
-
 
 def facets_sql(sample: str) -> str:
     """Counts per (facet, value, type) of the matches in the CTE ``sample`` (kind, object_id, document_id).

@@ -87,6 +87,13 @@ def test_narrowing_to_the_newest_id_blocks_finds_the_same_newest_matches(django_
         # A huge estimate makes the engine narrow to the newest block first (the seed fits in one).
         narrowed = engine._newest(prepared, n=5, estimate=10 * every)
         plain = engine._newest(prepared, n=5, estimate=1)
+        # The block tokens themselves find the newest matches, without falling back to all of them.
+        top = SearchEntry.objects.order_by("-pk").values_list("pk", flat=True)[0]
+        blocks = engine._blocks(n=5, density=1.0, top=top)
+        matches, args = engine._matches(engine._narrowed(prepared, blocks))
+        direct = [row[0] for row in engine._run(f"SELECT e.id {matches} ORDER BY e.id DESC LIMIT 5", args)]
+    assert blocks
+    assert direct == plain
     assert narrowed == plain
     assert len(plain) == 5
     assert plain == sorted(plain, reverse=True)
