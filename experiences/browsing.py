@@ -176,8 +176,11 @@ def _places_for_prefixes_query(prefixes) -> QuerySet[Place]:
 
 
 def _places_for_prefixes(by_prefix: dict[str, list[int]]) -> dict[str, PlaceCount]:
+    """Every place with lessons. The gazetteer is read whole and matched here: it is bounded
+    (about 3,300 places for all of China), and once most places hold lessons a query naming
+    thousands of codes took twice as long as reading them all."""
     result = {}
-    for place in _places_for_prefixes_query(by_prefix):
+    for place in Place.objects.order_by():
         practice_count, recommendation_count = by_prefix.get(place.code_prefix, (0, 0))
         if practice_count or recommendation_count:
             result[place.adcode] = PlaceCount(place, practice_count, recommendation_count)

@@ -319,3 +319,12 @@ def test_cached_counts_follow_every_change(client, admin_client):
     created = Practice.objects.create(title="湖北新做法", document=doc, status="published")
     created.places.add(Place.objects.get(adcode="421000"))
     assert client.get("/places/").content.decode() != hubei_before
+
+
+def test_place_names_are_escaped_on_the_place_list(client):
+    wuhan = Place.objects.get(adcode="420100")
+    wuhan.name = '<b onmouseover="x">武汉市</b>'
+    wuhan.save()
+    html = client.get("/places/").content.decode()
+    assert "<b onmouseover" not in html
+    assert '<a href="/places/420100/">&lt;b onmouseover=&quot;x&quot;&gt;武汉市&lt;/b&gt;</a>' in html

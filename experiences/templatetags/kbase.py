@@ -1,4 +1,7 @@
+from html import escape
+
 from django import template
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -10,3 +13,27 @@ def lookup(mapping, key):
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+@register.simple_tag
+def place_items(places) -> SafeString:
+    """The ``<li>`` of a province's counted places (``browsing.PlaceCount``), counties after their city.
+
+    /places/ lists every place that holds lessons, 3,000 links at scale: Django's
+    template engine took 60 ms to render them each time the content changed,
+    ``format_html`` 18 ms, this loop a few. Names and links go through
+    ``html.escape`` (what Django's own escaping calls); counts are integers.
+    """
+    return SafeString("".join(_place_item(item) for item in places))
+
+
+def _place_item(item) -> str:
+    children = ""
+    if item.children:
+        links = "、".join(_place_link(child) for child in item.children)
+        children = f' <span class="sub-places">({links})</span>'
+    return f'<li class="level-{escape(item.place.level)}">{_place_link(item)}{children}</li>'
+
+
+def _place_link(item) -> str:
+    return f'<a href="{escape(item.url)}">{escape(item.place.name)}</a> <span class="count">{int(item.total)}</span>'
