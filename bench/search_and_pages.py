@@ -7,12 +7,13 @@ Builds, in a fresh database (a SQLite file by default, or a new PostgreSQL
 database next to the one in --database-url), a base of N practices made by
 recombining the seed corpus's sentences across real places and themes, with
 their documents, recommendations, tags and search index. Then it measures the
-server time (Django test client: URL routing, views, queries, templates) of
-/search/ for a fixed query set (one-, two- and four-character, multi-word,
-rare, common, a place), of list pages and of a practice's page, and prints
-p50 and p95 per URL, next to a naive ``icontains`` scan answering the same
-search (count + first page) as a ratio. Targets (DESIGN.md §6): search p95
-< 100 ms, pages p95 < 50 ms.
+server time (Django test client: URL routing, views, queries, templates, in a
+process prepared as kbase/wsgi.py prepares a worker) of /search/ for a fixed
+query set (one-, two- and four-character, multi-word, rare, common, a place),
+of list pages and of a practice's page, and prints p50 and p95 per URL
+(samples taken in rounds over the URLs), next to a naive ``icontains`` scan
+answering the same search (count + first page) as a ratio. Targets
+(DESIGN.md §6): search p95 < 100 ms, pages p95 < 50 ms.
 
 With --reuse DIR the base is kept (a SQLite file in DIR, or a PostgreSQL
 database named after N) and a later run with the same N only migrates it and
@@ -30,6 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from common import fresh_database
@@ -137,22 +139,29 @@ def build(n: int, *, seed: int = 7) -> None:
     content_changed()  # rows written in bulk send no signals: rebuild the maintained counts
 
 
-def timed(function, repeat: int, *, cold: bool = False) -> list[float]:
-    """Milliseconds per call. Warm: as a running worker serves it, cached counts included.
-    Cold: the cache emptied before every call, as right after content changed."""
+def timed(functions: dict[str, Callable[[], object]], repeat: int, *, cold: bool = False) -> dict[str, list[float]]:
+    """Milliseconds per call of each function, taken in rounds (one call of each per round).
+
+    Warm: as a running worker serves it, cached counts included. Cold: the cache
+    emptied before every call, as right after content changed. Rounds rather than
+    one function's calls in a row: on a shared machine a slow spell then spreads
+    over every URL instead of making one URL's p95.
+    """
     from django.core.cache import cache
 
     from experiences import caching
 
-    function()  # warm up connections and the per-process segmenter
-    samples = []
+    for function in functions.values():
+        function()  # warm up connections, the per-process segmenter, compiled templates
+    samples: dict[str, list[float]] = {name: [] for name in functions}
     for _ in range(repeat):
-        if cold:
-            cache.clear()
-            caching._local.clear()
-        started = time.perf_counter()
-        function()
-        samples.append((time.perf_counter() - started) * 1000)
+        for name, function in functions.items():
+            if cold:
+                cache.clear()
+                caching._local.clear()
+            started = time.perf_counter()
+            function()
+            samples[name].append((time.perf_counter() - started) * 1000)
     return samples
 
 
@@ -188,9 +197,9 @@ def measure(repeat: int, *, naive_repeat: int, only: str = "", queries: list[str
     if only != "pages":
         header = f"{'what':42s} {'p50 ms':>8s} {'p95 ms':>8s} {'naive p50':>10s} {'ratio':>7s}"
         print(f"\n{header}  (search is never cached)")
-    for q in queries if only != "pages" else []:
-        samples = timed(lambda q=q: get("/search/", {"q": q}), repeat)
-        baseline = timed(lambda q=q: naive(q), naive_repeat)
+    searches = {q: (lambda q=q: get("/search/", {"q": q})) for q in queries} if only != "pages" else {}
+    for q, samples in timed(searches, repeat).items():
+        baseline = timed({q: lambda q=q: naive(q)}, naive_repeat)[q]
         ratio = statistics.median(baseline) / statistics.median(samples)
         search_p95.append(p95(samples))
         print(f"/search/?q={q:32s} {statistics.median(samples):8.1f} {p95(samples):8.1f} "
@@ -211,14 +220,16 @@ def measure(repeat: int, *, naive_repeat: int, only: str = "", queries: list[str
     ]
     if only != "search":
         print(f"\n{'page':42s} {'p50 ms':>8s} {'p95 ms':>8s} {'cold p50':>10s} {'cold p95':>9s}")
-    for url, params in pages if only != "search" else []:
-        samples = timed(lambda url=url, params=params: get(url, params), repeat)
-        cold = timed(lambda url=url, params=params: get(url, params), max(5, repeat // 2), cold=True)
-        page_p95.append(p95(samples))
-        cold_p95.append(p95(cold))
-        label = url + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
-        print(f"{label:42s} {statistics.median(samples):8.1f} {p95(samples):8.1f} "
-              f"{statistics.median(cold):10.1f} {p95(cold):9.1f}")  # fmt: skip
+        labels = {url + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""): (url, params)
+                  for url, params in pages}  # fmt: skip
+        calls = {label: (lambda url=url, params=params: get(url, params)) for label, (url, params) in labels.items()}
+        warm = timed(calls, repeat)
+        cold = timed(calls, max(5, repeat // 2), cold=True)
+        for label in labels:
+            page_p95.append(p95(warm[label]))
+            cold_p95.append(p95(cold[label]))
+            print(f"{label:42s} {statistics.median(warm[label]):8.1f} {p95(warm[label]):8.1f} "
+                  f"{statistics.median(cold[label]):10.1f} {p95(cold[label]):9.1f}")  # fmt: skip
     if search_p95:
         print(f"\n{connection.vendor}: search p95 worst {max(search_p95):.1f} ms, median of p95s "
               f"{statistics.median(search_p95):.1f} ms (target < 100)")  # fmt: skip

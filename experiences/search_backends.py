@@ -289,11 +289,11 @@ class PostgresEngine(Engine):
         newest matches."""
         cap = exact_total()
         with self._index_only():
-            counts, top, densities = self._type_counts(prepared, cap=cap)
+            counts, top, newest, densities = self._type_counts(prepared, cap=cap)
             total, _ = search_facets.total_of(counts, cap=cap)
             if not total:
                 return 0, {}, []
-            sampled, rows = self._facet_sample(prepared, counts=counts, top=top, densities=densities)
+            sampled, rows = self._facet_sample(prepared, counts=counts, newest=newest, densities=densities)
             hits = []
             if limit > 0:
                 window = POSTGRES_RANK_WINDOW
@@ -309,41 +309,45 @@ class PostgresEngine(Engine):
             newest = self._newest(prepared, n=window, estimate=total) if offset < window else []
             return self._hits(prepared, newest=newest, offset=offset, limit=limit)
 
-    def _type_counts(self, prepared: Prepared, *, cap: int) -> tuple[dict, int, dict]:
-        """Matches per type (up to ``cap + 1``), the newest entry id, and each type's share of the entries.
+    def _type_counts(self, prepared: Prepared, *, cap: int) -> tuple[dict, int, dict, dict]:
+        """Matches per type (up to ``cap + 1``), the newest entry id, each type's newest entry id,
+        and each type's share of the entries.
 
         Each type is a token of the index (``kpractice``…), so GIN finds a
         type's matches directly and reading stops at the cap. A type counted
         up to the cap reached id ``reach`` doing so (matches come in id order,
         roughly): its matches are about ``(cap + 1) / reach`` of all entries.
+        A type's newest entry (index ``searchentry_kind_newest``) is where its
+        newest matches are looked for: the newest entries may all be of
+        another type (a batch of recommendations indexed after the practices).
         """
         scans, args = [], []
         for kind in self.kinds(prepared):
             matches, match_args = self._matches(replace(prepared, match=self.typed(prepared.match, kind)))
             scans.append(f"SELECT CAST(%s AS TEXT), count(*), max(c.id) FROM (SELECT e.id {matches} LIMIT %s) c")
-            args += [kind, *match_args, cap + 1]
+            scans.append(f"SELECT CAST(%s AS TEXT), -1, max(e.id) FROM {self.from_sql} WHERE e.kind = %s")
+            args += [kind, *match_args, cap + 1, kind, kind]
         sql = f"{' UNION ALL '.join(scans)} UNION ALL SELECT 'top', 0, max(e.id) FROM {self.from_sql}"
         rows = self._run(sql, args)
         top = next((reach or 0 for kind, _, reach in rows if kind == "top"), 0)
-        counts = {kind: n for kind, n, _ in rows if kind != "top" and n}
-        densities = {
-            kind: (n if n <= cap else n * top / max(reach, 1)) / max(top, 1)
-            for kind, n, reach in rows
-            if kind != "top" and n
-        }
-        return counts, top, densities
+        newest = {kind: reach or 0 for kind, n, reach in rows if n == -1}
+        counted = [(kind, n, reach) for kind, n, reach in rows if kind != "top" and n > 0]
+        counts = {kind: n for kind, n, _ in counted}
+        densities = {kind: (n if n <= cap else n * top / max(reach, 1)) / max(top, 1) for kind, n, reach in counted}
+        return counts, top, newest, densities
 
-    def _facet_sample(self, prepared: Prepared, *, counts: dict, top: int, densities: dict) -> tuple[dict, list]:
+    def _facet_sample(self, prepared: Prepared, *, counts: dict, newest: dict, densities: dict) -> tuple[dict, list]:
         """Each type's share of FACET_SAMPLE matches, taken among its newest, and their facet counts.
 
         A stratified sample: practices, recommendations and sections carry
         different places and themes, and the newest matches may all be of one
-        type. Each stratum is read from the newest id blocks likely to hold
-        it (see ``_newest``), so a common word's matches are not all read.
+        type. Each stratum is read from the id blocks likely to hold its
+        newest matches, up to the type's newest entry (see ``_newest``), so a
+        common word's matches are not all read.
         """
         wanted = search_facets.sample_sizes(counts, size=FACET_SAMPLE)
         blocks = {
-            kind: self._blocks(n=size, density=densities[kind], top=top) if counts[kind] > size else None
+            kind: self._blocks(n=size, density=densities[kind], top=newest[kind]) if counts[kind] > size else None
             for kind, size in wanted.items()
         }
         sampled, rows = self._sample(prepared, sizes=wanted, blocks=blocks)

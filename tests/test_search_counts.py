@@ -97,3 +97,42 @@ def test_narrowing_to_the_newest_id_blocks_finds_the_same_newest_matches(django_
     assert narrowed == plain
     assert len(plain) == 5
     assert plain == sorted(plain, reverse=True)
+
+
+def test_each_type_is_sampled_from_its_own_newest_matches(django_db_setup, monkeypatch):
+    engine = search_backends.backend()
+    if not isinstance(engine, search_backends.PostgresEngine):
+        pytest.skip("id blocks are a PostgreSQL index token")
+    # A recommendation indexed long after everything else (ids far past the seed's block):
+    # the newest blocks then hold no practice, and the practices must not be missed for it.
+    source = SearchEntry.objects.filter(kind="recommendation", published=True, title__contains="人才").first()
+    SearchEntry.objects.create(
+        id=20 * search_backends.ID_BLOCK,
+        kind="recommendation",
+        object_id=10**9,
+        document_id=source.document_id,
+        published=True,
+        title=source.title,
+        body=source.body,
+        tags=source.tags,
+        chars=source.chars,
+    )
+    monkeypatch.setattr(search_backends, "FACET_SAMPLE", 2)  # a sample smaller than the seed's matches
+    prepared = engine.prepare(list(search.understand("人才").terms), search.Filters())
+    samples = []
+    real_sample = engine._sample
+
+    def counted_sample(prepared, *, sizes, blocks):
+        samples.append(blocks)
+        return real_sample(prepared, sizes=sizes, blocks=blocks)
+
+    engine._sample = counted_sample
+    with engine._index_only():
+        counts, top, newest, densities = engine._type_counts(prepared, cap=3)
+        sampled, _ = engine._facet_sample(prepared, counts=counts, newest=newest, densities=densities)
+    assert top == 20 * search_backends.ID_BLOCK
+    practices = SearchEntry.objects.filter(kind="practice").order_by("-pk")
+    assert newest["practice"] == practices.values_list("pk", flat=True)[0]
+    assert len(samples) == 1  # every stratum found in its own newest blocks: no second pass over all matches
+    assert samples[0]["practice"] == range(0, 1)
+    assert set(sampled) == set(counts)
