@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
 
@@ -75,7 +75,10 @@ def in_reading_order(queryset: QuerySet[Recommendation]) -> QuerySet[Recommendat
 
 def without_listed_parents(queryset: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
     """Sub-points whose parent is in the same list are shown under it, not on their own."""
-    return queryset.filter(Q(parent__isnull=True) | ~Q(parent__in=queryset.values("pk")))
+    # NOT EXISTS alone (a top-level point has no parent to find), so that both planners
+    # look the parent up by key for the rows a page reads. Written as ``parent is null or
+    # parent not in (…)``, PostgreSQL hashed every listed recommendation first (6 ms at 10,000).
+    return queryset.filter(~Exists(queryset.order_by().filter(pk=OuterRef("parent_id"))))
 
 
 @dataclass
