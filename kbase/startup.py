@@ -35,10 +35,11 @@ YOUNG_THRESHOLD = 2_000
 
 def prepare_worker() -> None:
     get_resolver().check()  # imports every URL module and view, as the first request would
-    from experiences import segmentation
+    from experiences import search
 
     try:
-        segmentation.segmenter()
+        # Segmenter and gazetteer, OpenCC's tables and the place lookup: what a first search loads.
+        search.understand("產學研 湖北")
     except DatabaseError:
         # A base not migrated yet: the first search builds the segmenter instead.
         logger.warning("segmenter not loaded at start-up: the database is not ready")
