@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
 
-from .models import Place, Practice, Recommendation, SourceDocument, Status, Theme, is_staff
+from .models import Place, Practice, Recommendation, SourceDocument, Status, Theme, code_prefix, is_staff
 
 NEWEST_FIRST = ("-created_at", "-pk")
 
@@ -156,26 +156,21 @@ def sub_place_counts_from(place: Place, counts: dict[tuple[str, str], int]) -> l
 def home_places_from(counts: dict[tuple[str, str], int]) -> tuple[int, list[PlaceCount]]:
     """How many places hold lessons, and ``top_places``, without building every place's entry.
 
-    Two queries: a count, and the cities that can rank (prefectures and the
-    four municipalities) rather than all 3,000 places.
+    Two queries: every place's code and level (the gazetteer is bounded, about
+    3,300 places; naming thousands of codes in a query took longer than reading
+    them all), and the counted cities that can rank (prefectures, and the
+    provinces among which the four municipalities are).
     """
     by_prefix = {key[6:] for (kind, key), n in counts.items() if n and key.startswith("place:")}
-    place_count = _places_for_prefixes_query(by_prefix).count()
-    cities = Place.objects.filter(
-        Q(level=Place.Level.PREFECTURE, adcode__in=[p + "00" for p in by_prefix if len(p) == 4])
-        | Q(adcode__in=[p + "0000" for p in by_prefix if len(p) == 2])
-    )
+    counted = [
+        (adcode, level)
+        for adcode, level in Place.objects.order_by().values_list("adcode", "level")
+        if code_prefix(adcode, level) in by_prefix
+    ]
+    ranked_levels = {Place.Level.PROVINCE, Place.Level.PREFECTURE}
+    cities = Place.objects.filter(adcode__in=[adcode for adcode, level in counted if level in ranked_levels])
     candidates = {c.place.adcode: c for c in (place_count_from(city, counts) for city in cities) if c}
-    return place_count, top_places(candidates)
-
-
-def _places_for_prefixes_query(prefixes) -> QuerySet[Place]:
-    """The places whose own prefix (``code_prefix``) is one of these."""
-    return Place.objects.filter(
-        Q(level=Place.Level.PROVINCE, adcode__in=[p + "0000" for p in prefixes if len(p) == 2])
-        | Q(level=Place.Level.PREFECTURE, adcode__in=[p + "00" for p in prefixes if len(p) == 4])
-        | Q(adcode__in=[p for p in prefixes if len(p) == 6])
-    )
+    return len(counted), top_places(candidates)
 
 
 def _places_for_prefixes(by_prefix: dict[str, list[int]]) -> dict[str, PlaceCount]:
