@@ -325,8 +325,15 @@ class PostgresEngine(Engine):
         for kind in self.kinds(prepared):
             matches, match_args = self._matches(replace(prepared, match=self.typed(prepared.match, kind)))
             scans.append(f"SELECT CAST(%s AS TEXT), count(*), max(c.id) FROM (SELECT e.id {matches} LIMIT %s) c")
-            scans.append(f"SELECT CAST(%s AS TEXT), -1, max(e.id) FROM {self.from_sql} WHERE e.kind = %s")
-            args += [kind, *match_args, cap + 1, kind, kind]
+            # Read from the (kind, id) index. With ``kind = %s`` the planner walks the primary key
+            # backwards instead, past every newer entry of the other types (3 ms behind 10,000
+            # recommendations); a range on kind leaves it an ordering only that index provides.
+            newest = (
+                f"SELECT e.id FROM {self.from_sql} WHERE e.kind BETWEEN %s AND %s "
+                "ORDER BY e.kind DESC, e.id DESC LIMIT 1"
+            )
+            scans.append(f"SELECT CAST(%s AS TEXT), -1, ({newest})")
+            args += [kind, *match_args, cap + 1, kind, kind, kind]
         sql = f"{' UNION ALL '.join(scans)} UNION ALL SELECT 'top', 0, max(e.id) FROM {self.from_sql}"
         rows = self._run(sql, args)
         top = next((reach or 0 for kind, _, reach in rows if kind == "top"), 0)
