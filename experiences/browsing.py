@@ -165,7 +165,7 @@ def home_places_from(counts: dict[tuple[str, str], int]) -> tuple[int, list[Plac
     counted = [
         (adcode, level)
         for adcode, level in Place.objects.order_by().values_list("adcode", "level")
-        if code_prefix(adcode, level) in by_prefix
+        if code_prefix(adcode=adcode, level=level) in by_prefix
     ]
     ranked_levels = {Place.Level.PROVINCE, Place.Level.PREFECTURE}
     cities = Place.objects.filter(adcode__in=[adcode for adcode, level in counted if level in ranked_levels])

@@ -79,7 +79,7 @@ def SEED_KEY_UNIQUE(model_name: str) -> models.UniqueConstraint:  # noqa: N802
     return models.UniqueConstraint(fields=["seed_key"], condition=~Q(seed_key=""), name=f"{model_name}_unique_seed_key")
 
 
-def code_prefix(adcode: str, level: str) -> str:
+def code_prefix(*, adcode: str, level: str) -> str:
     """``Place.code_prefix`` from a place's code and level, without the model instance."""
     if level == Place.Level.PROVINCE:
         return adcode[:2]
@@ -156,7 +156,7 @@ class Place(models.Model):
         GB/T 2260 codes are hierarchical (42 湖北 → 4210 荆州 → 421002 沙市区),
         so "this place and its descendants" is one indexed prefix query.
         """
-        return code_prefix(self.adcode, self.level)
+        return code_prefix(adcode=self.adcode, level=self.level)
 
     @property
     def qualified_name(self) -> str:

@@ -289,11 +289,11 @@ class PostgresEngine(Engine):
         newest matches."""
         cap = exact_total()
         with self._index_only():
-            counts, top, newest, densities = self._type_counts(prepared, cap=cap)
+            counts, top, type_newest, densities = self._type_counts(prepared, cap=cap)
             total, _ = search_facets.total_of(counts, cap=cap)
             if not total:
                 return 0, {}, []
-            sampled, rows = self._facet_sample(prepared, counts=counts, newest=newest, densities=densities)
+            sampled, rows = self._facet_sample(prepared, counts=counts, type_newest=type_newest, densities=densities)
             hits = []
             if limit > 0:
                 window = POSTGRES_RANK_WINDOW
@@ -328,22 +328,24 @@ class PostgresEngine(Engine):
             # Read from the (kind, id) index. With ``kind = %s`` the planner walks the primary key
             # backwards instead, past every newer entry of the other types (3 ms behind 10,000
             # recommendations); a range on kind leaves it an ordering only that index provides.
-            newest = (
+            newest_sql = (
                 f"SELECT e.id FROM {self.from_sql} WHERE e.kind BETWEEN %s AND %s "
                 "ORDER BY e.kind DESC, e.id DESC LIMIT 1"
             )
-            scans.append(f"SELECT CAST(%s AS TEXT), -1, ({newest})")
+            scans.append(f"SELECT CAST(%s AS TEXT), -1, ({newest_sql})")
             args += [kind, *match_args, cap + 1, kind, kind, kind]
         sql = f"{' UNION ALL '.join(scans)} UNION ALL SELECT 'top', 0, max(e.id) FROM {self.from_sql}"
         rows = self._run(sql, args)
         top = next((reach or 0 for kind, _, reach in rows if kind == "top"), 0)
-        newest = {kind: reach or 0 for kind, n, reach in rows if n == -1}
+        type_newest = {kind: reach or 0 for kind, n, reach in rows if n == -1}
         counted = [(kind, n, reach) for kind, n, reach in rows if kind != "top" and n > 0]
         counts = {kind: n for kind, n, _ in counted}
         densities = {kind: (n if n <= cap else n * top / max(reach, 1)) / max(top, 1) for kind, n, reach in counted}
-        return counts, top, newest, densities
+        return counts, top, type_newest, densities
 
-    def _facet_sample(self, prepared: Prepared, *, counts: dict, newest: dict, densities: dict) -> tuple[dict, list]:
+    def _facet_sample(
+        self, prepared: Prepared, *, counts: dict, type_newest: dict, densities: dict
+    ) -> tuple[dict, list]:
         """Each type's share of FACET_SAMPLE matches, taken among its newest, and their facet counts.
 
         A stratified sample: practices, recommendations and sections carry
@@ -354,7 +356,7 @@ class PostgresEngine(Engine):
         """
         wanted = search_facets.sample_sizes(counts, size=FACET_SAMPLE)
         blocks = {
-            kind: self._blocks(n=size, density=densities[kind], top=newest[kind]) if counts[kind] > size else None
+            kind: self._blocks(n=size, density=densities[kind], top=type_newest[kind]) if counts[kind] > size else None
             for kind, size in wanted.items()
         }
         sampled, rows = self._sample(prepared, sizes=wanted, blocks=blocks)

@@ -16,7 +16,7 @@ import yaml
 from django.conf import settings
 from django.db import models, transaction
 
-from . import search
+from . import search, segmentation
 from .caching import content_changed
 from .models import Place, PlaceAlias, Practice, Recommendation, SearchEntry, Section, SourceDocument, Status, Theme
 from .text.fingerprint import Sketch, content_hash, shingles, similarity
@@ -282,4 +282,5 @@ def seed(*, fixtures: Path = FIXTURES) -> SeedReport:
         unindexed = SourceDocument.objects.exclude(pk__in=SearchEntry.objects.values("document_id"))
         search.index_documents(unindexed.values_list("pk", flat=True))
     content_changed()
+    segmentation.taxonomy_changed()  # places, aliases and themes may have been added in bulk
     return report

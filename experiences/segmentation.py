@@ -1,14 +1,20 @@
-"""The process-wide segmenter and gazetteer, built once from the database.
+"""The process-wide segmenter and gazetteer, built from the database.
 
-jieba's dictionary takes about a second to load; a gunicorn worker pays that
-once, on first use, and shares it between the importer and search.
+jieba's dictionary takes about a second to load; a web worker pays that once,
+at start-up (kbase/startup.py), and shares it between the importer and search.
+Both are built again when places, their aliases or the themes change (the
+gazetteer version, bumped by signals): with a shared cache (Redis) in every
+worker, with the per-process default in the worker that made the change.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 
 from .models import Place, PlaceAlias, SourceDocument, Theme
 from .text.places import Gazetteer
@@ -16,9 +22,31 @@ from .text.segment import Segmenter, dictionary_tags
 
 _lock = threading.Lock()
 _state: dict[str, object] = {}
+VERSION_KEY = "kbase:gazetteer-version"
+
+
+def taxonomy_changed() -> None:
+    """Call when places, aliases or themes change: segmenter and gazetteer are rebuilt on next use.
+
+    Bumped once the change is committed, or a worker could rebuild from the
+    old rows and keep them under the new version.
+    """
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, time.time_ns(), None))
+
+
+def _drop_if_outdated() -> None:
+    version = cache.get(VERSION_KEY)
+    if "version" in _state and _state["version"] == version:
+        return
+    with _lock:
+        if "version" in _state and _state["version"] != version:
+            _state.pop("gazetteer", None)
+            _state.pop("segmenter", None)
+        _state["version"] = version
 
 
 def gazetteer() -> Gazetteer:
+    _drop_if_outdated()
     with _lock:
         if "gazetteer" not in _state:
             places = Place.objects.values_list("adcode", "name", "short_name", "level")
@@ -28,6 +56,7 @@ def gazetteer() -> Gazetteer:
 
 
 def segmenter() -> Segmenter:
+    _drop_if_outdated()
     existing = _state.get("segmenter")
     if existing is not None:
         return existing

@@ -10,7 +10,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 from taggit.models import TaggedItem
 
-from . import counting, search
+from . import counting, search, segmentation
 from .caching import version_changed
 from .models import Place, PlaceAlias, Practice, Recommendation, SearchEntry, Section, SourceDocument, Theme
 
@@ -152,6 +152,18 @@ def taxonomy_saving(sender, instance, raw=False, **kwargs):
         field = "adcode" if sender is Place else "parent_id"
         old = sender.objects.filter(pk=instance.pk).values_list(field, flat=True).first()
         instance.__dict__[PENDING] = old != getattr(instance, field)
+
+
+@receiver(post_save, sender=Place)
+@receiver(post_save, sender=PlaceAlias)
+@receiver(post_save, sender=Theme)
+@receiver(post_delete, sender=Place)
+@receiver(post_delete, sender=PlaceAlias)
+@receiver(post_delete, sender=Theme)
+def gazetteer_changed(sender, raw=False, **kwargs):
+    # Query understanding and the importer find places by name and alias, themes by keyword.
+    if not raw:
+        segmentation.taxonomy_changed()
 
 
 @receiver(post_save, sender=Place)

@@ -2,13 +2,11 @@
 
 A worker that loads its URL configuration and its segmenter lazily makes the
 first request after start-up slow; and every object loaded at start-up
-(Django's modules, the gazetteer, jieba's tables) stays tracked by the garbage
+(Django's modules, WeasyPrint, the gazetteer) stays tracked by the garbage
 collector, whose full collections then walk all of it: pauses of tens of
 milliseconds at random requests, the p95 of the pages. So the worker loads
-them up front and moves them into the collector's permanent generation
-(``gc.freeze()``, the use Python's documentation recommends for a process that
-forks workers). With gunicorn ``--preload`` this runs once in the master and
-the frozen pages stay shared between the workers.
+them up front and moves them out of the collector's sight (``gc.freeze()``:
+they are never collected, which they would not be anyway).
 
 Measured over 210 page and search requests at 100,000 practices
 (bench/search_and_pages.py's base): with Python's defaults, three full
@@ -22,6 +20,7 @@ all (191 ms against 354 ms).
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 
@@ -35,6 +34,17 @@ YOUNG_THRESHOLD = 2_000
 
 def prepare_worker() -> None:
     get_resolver().check()  # imports every URL module and view, as the first request would
+    if not _in_event_loop():
+        _load_search()
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, middle, old)
+
+
+def _load_search() -> None:
+    # Imported here: experiences.search needs the app registry, ready only once the
+    # WSGI or ASGI application has been created.
     from experiences import search
 
     try:
@@ -44,9 +54,18 @@ def prepare_worker() -> None:
         # A base not migrated yet: the first search builds the segmenter instead.
         logger.warning("segmenter not loaded at start-up: the database is not ready")
     finally:
-        # Never hand an open connection to forked workers (gunicorn --preload).
+        # A connection opened here is not the request's: give it back.
         connections.close_all()
-    gc.collect()
-    gc.freeze()
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(YOUNG_THRESHOLD, middle, old)
+
+
+def _in_event_loop() -> bool:
+    """Whether the application is being loaded inside a running event loop (uvicorn does).
+
+    The ORM refuses to run there (SynchronousOnlyOperation): the first search
+    then loads the segmenter, in its own thread, as before.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

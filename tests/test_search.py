@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from experiences.models import Practice, Recommendation, SearchEntry, SourceDocument, Status
+from experiences.models import Place, PlaceAlias, Practice, Recommendation, SearchEntry, SourceDocument, Status
 from experiences.search_backends import backend
 from experiences.text.query import parse_query
 
@@ -324,3 +324,10 @@ def test_an_entry_holds_its_keywords_places_and_themes_and_indexing_runs_few_que
     assert "夜间" in entry.body.split()  # the keyword, segmented like the rest of the body
     if theme.parent_id:
         assert f"t{theme.parent_id}" in entry.tags.split()
+
+
+def test_an_alias_added_by_a_curator_is_understood_by_the_next_search(client, django_capture_on_commit_callbacks):
+    assert practices_found(client, "光谷") == []  # this worker's segmenter is loaded, without the alias
+    with django_capture_on_commit_callbacks(execute=True):
+        PlaceAlias.objects.create(name="光谷", place=Place.objects.get(adcode="420100"))
+    assert {t.split(":")[0] for t in practices_found(client, "光谷")} == {"武汉"}

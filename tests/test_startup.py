@@ -27,16 +27,31 @@ print(json.dumps({
 """
 
 
-def test_a_worker_starts_on_an_unmigrated_base_with_its_start_up_objects_frozen(tmp_path):
+ASGI_WORKER = """
+import asyncio, json
+
+async def load():  # as uvicorn does: the application is imported inside its event loop
+    import kbase.asgi
+    import gc
+    return gc.get_freeze_count()
+
+print(json.dumps({"frozen": asyncio.run(load())}))
+"""
+
+
+def run_worker(code: str, tmp_path) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
         "KBASE_VAR_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "kbase.settings",
+        "LOG_LEVEL": "WARNING",
     }
-    result = subprocess.run(
-        [sys.executable, "-c", WORKER], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_a_worker_starts_on_an_unmigrated_base_with_its_start_up_objects_frozen(tmp_path):
+    result = run_worker(WORKER, tmp_path)
     assert result.returncode == 0, result.stderr
     state = json.loads(result.stdout.strip().splitlines()[-1])
     assert state["frozen"] > 10_000  # Django, the views, WeasyPrint: tens of thousands of objects
@@ -44,6 +59,12 @@ def test_a_worker_starts_on_an_unmigrated_base_with_its_start_up_objects_frozen(
     assert state["open_connections"] == []  # nothing a forked worker could inherit
     assert state["pypinyin"] is False  # its phrase tables are only loaded to save a new place
     assert "segmenter not loaded at start-up" in result.stderr
+
+
+def test_an_asgi_server_can_load_the_application_inside_its_event_loop(tmp_path):
+    result = run_worker(ASGI_WORKER, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["frozen"] > 10_000
 
 
 @pytest.mark.django_db

@@ -1,7 +1,14 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
 from html import escape
+from typing import TYPE_CHECKING
 
 from django import template
 from django.utils.safestring import SafeString
+
+if TYPE_CHECKING:
+    from experiences.browsing import PlaceCount
 
 register = template.Library()
 
@@ -16,7 +23,7 @@ def lookup(mapping, key):
 
 
 @register.simple_tag
-def place_items(places) -> SafeString:
+def place_items(places: Iterable[PlaceCount]) -> SafeString:
     """The ``<li>`` of a province's counted places (``browsing.PlaceCount``), counties after their city.
 
     /places/ lists every place that holds lessons, 3,000 links at scale: Django's
@@ -27,7 +34,7 @@ def place_items(places) -> SafeString:
     return SafeString("".join(_place_item(item) for item in places))
 
 
-def _place_item(item) -> str:
+def _place_item(item: PlaceCount) -> str:
     children = ""
     if item.children:
         links = "、".join(_place_link(child) for child in item.children)
@@ -35,5 +42,5 @@ def _place_item(item) -> str:
     return f'<li class="level-{escape(item.place.level)}">{_place_link(item)}{children}</li>'
 
 
-def _place_link(item) -> str:
+def _place_link(item: PlaceCount) -> str:
     return f'<a href="{escape(item.url)}">{escape(item.place.name)}</a> <span class="count">{int(item.total)}</span>'
