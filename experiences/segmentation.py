@@ -34,8 +34,19 @@ def taxonomy_changed() -> None:
     transaction.on_commit(lambda: cache.set(VERSION_KEY, time.time_ns(), None))
 
 
-def _drop_if_outdated() -> None:
+def _gazetteer_version() -> int:
     version = cache.get(VERSION_KEY)
+    if version is None:
+        # Never set, or culled (the per-process cache drops entries when full): this
+        # worker's own version goes back rather than forcing a rebuild of a second.
+        version = _state.get("version") or time.time_ns()
+        cache.add(VERSION_KEY, version, None)
+        version = cache.get(VERSION_KEY, version)
+    return version
+
+
+def _drop_if_outdated() -> None:
+    version = _gazetteer_version()
     if "version" in _state and _state["version"] == version:
         return
     with _lock:

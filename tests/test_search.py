@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from experiences import segmentation
 from experiences.models import Place, PlaceAlias, Practice, Recommendation, SearchEntry, SourceDocument, Status
 from experiences.search_backends import backend
 from experiences.text.query import parse_query
@@ -326,8 +327,20 @@ def test_an_entry_holds_its_keywords_places_and_themes_and_indexing_runs_few_que
         assert f"t{theme.parent_id}" in entry.tags.split()
 
 
-def test_an_alias_added_by_a_curator_is_understood_by_the_next_search(client, django_capture_on_commit_callbacks):
+def test_an_alias_added_by_a_curator_is_understood_by_the_next_search(
+    client, django_capture_on_commit_callbacks, request
+):
+    request.addfinalizer(segmentation.reset)  # the alias is rolled back: so must the segmenter be
     assert practices_found(client, "光谷") == []  # this worker's segmenter is loaded, without the alias
     with django_capture_on_commit_callbacks(execute=True):
         PlaceAlias.objects.create(name="光谷", place=Place.objects.get(adcode="420100"))
     assert {t.split(":")[0] for t in practices_found(client, "光谷")} == {"武汉"}
+
+
+def test_a_culled_cache_entry_does_not_make_a_worker_rebuild_its_segmenter():
+    from django.core.cache import cache
+
+    cache.set(segmentation.VERSION_KEY, 123, None)  # places changed at some point
+    built = segmentation.segmenter()
+    cache.delete(segmentation.VERSION_KEY)  # the per-process cache culls entries when full
+    assert segmentation.segmenter() is built
