@@ -26,13 +26,27 @@ CACHE_SECONDS = 300
 T = TypeVar("T")
 
 
-def content_version() -> int:
-    version = cache.get(VERSION_KEY)
+def read_version(key: str, *, keep: int | None = None) -> int:
+    """The version stored under ``key`` in the shared cache, started when missing.
+
+    Missing means never set, or culled (the per-process cache drops entries
+    when full): ``keep``, the version this worker holds, is put back if given,
+    else a new one starts.
+    """
+    version = cache.get(key)
     if version is None:
-        version = time.time_ns()
-        cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY, version)
+        version = keep or time.time_ns()
+        cache.add(key, version, None)
+        version = cache.get(key, version)
     return version
+
+
+def bump_version(key: str) -> None:
+    cache.set(key, time.time_ns(), None)
+
+
+def content_version() -> int:
+    return read_version(VERSION_KEY)
 
 
 def content_changed() -> None:
@@ -50,7 +64,7 @@ def content_changed() -> None:
 
 def version_changed() -> None:
     """Drop every cached page value (counts, rendered fragments) by moving to a new content version."""
-    cache.set(VERSION_KEY, time.time_ns(), None)
+    bump_version(VERSION_KEY)
 
 
 # This process's copies of cached values: the counts behind /places/ hold thousands

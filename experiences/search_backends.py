@@ -337,6 +337,7 @@ class PostgresEngine(Engine):
         sql = f"{' UNION ALL '.join(scans)} UNION ALL SELECT 'top', 0, max(e.id) FROM {self.from_sql}"
         rows = self._run(sql, args)
         top = next((reach or 0 for kind, _, reach in rows if kind == "top"), 0)
+        # Rows with a count of -1 carry a type's newest entry id, not a count.
         type_newest = {kind: reach or 0 for kind, n, reach in rows if n == -1}
         counted = [(kind, n, reach) for kind, n, reach in rows if kind != "top" and n > 0]
         counts = {kind: n for kind, n, _ in counted}

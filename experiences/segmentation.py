@@ -10,12 +10,11 @@ worker, with the per-process default in the worker that made the change.
 from __future__ import annotations
 
 import threading
-import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 
+from .caching import bump_version, read_version
 from .models import Place, PlaceAlias, SourceDocument, Theme
 from .text.places import Gazetteer
 from .text.segment import Segmenter, dictionary_tags
@@ -31,22 +30,12 @@ def taxonomy_changed() -> None:
     Bumped once the change is committed, or a worker could rebuild from the
     old rows and keep them under the new version.
     """
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, time.time_ns(), None))
-
-
-def _gazetteer_version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        # Never set, or culled (the per-process cache drops entries when full): this
-        # worker's own version goes back rather than forcing a rebuild of a second.
-        version = _state.get("version") or time.time_ns()
-        cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY, version)
-    return version
+    transaction.on_commit(lambda: bump_version(VERSION_KEY))
 
 
 def _drop_if_outdated() -> None:
-    version = _gazetteer_version()
+    # A culled version entry gets this worker's back, rather than forcing a rebuild (a second).
+    version = read_version(VERSION_KEY, keep=_state.get("version"))
     if "version" in _state and _state["version"] == version:
         return
     with _lock:

@@ -128,11 +128,11 @@ def test_each_type_is_sampled_from_its_own_newest_matches(django_db_setup, monke
 
     engine._sample = counted_sample
     with engine._index_only():
-        counts, top, newest, densities = engine._type_counts(prepared, cap=3)
-        sampled, _ = engine._facet_sample(prepared, counts=counts, type_newest=newest, densities=densities)
+        counts, top, type_newest, densities = engine._type_counts(prepared, cap=3)
+        sampled, _ = engine._facet_sample(prepared, counts=counts, type_newest=type_newest, densities=densities)
     assert top == 20 * search_backends.ID_BLOCK
     practices = SearchEntry.objects.filter(kind="practice").order_by("-pk")
-    assert newest["practice"] == practices.values_list("pk", flat=True)[0]
+    assert type_newest["practice"] == practices.values_list("pk", flat=True)[0]
     assert len(samples) == 1  # every stratum found in its own newest blocks: no second pass over all matches
     assert samples[0]["practice"] == range(0, 1)
     assert set(sampled) == set(counts)

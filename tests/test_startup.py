@@ -56,7 +56,7 @@ def test_a_worker_starts_on_an_unmigrated_base_with_its_start_up_objects_frozen(
     state = json.loads(result.stdout.strip().splitlines()[-1])
     assert state["frozen"] > 10_000  # Django, the views, WeasyPrint: tens of thousands of objects
     assert state["threshold"] == startup.YOUNG_THRESHOLD
-    assert state["open_connections"] == []  # nothing a forked worker could inherit
+    assert state["open_connections"] == []  # start-up leaves no connection open behind it
     assert state["pypinyin"] is False  # its phrase tables are only loaded to save a new place
     assert "segmenter not loaded at start-up" in result.stderr
 
