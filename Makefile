@@ -4,14 +4,22 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed lint format check clean
+.PHONY: run test install migrate seed lint format check clean lock worker
 
+# Installs exactly the locked, hashed versions (requirements-dev.txt is exported from uv.lock).
 $(STAMP): requirements.txt requirements-dev.txt scripts/install-system-packages.sh
 	bash scripts/install-system-packages.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $(STAMP)
+
+# After editing the dependencies in pyproject.toml: resolve them again and export the pinned, hashed files.
+lock: install
+	$(VENV)/bin/uv lock
+	$(VENV)/bin/uv export --quiet --frozen --no-emit-project --no-dev -o requirements.txt
+	$(VENV)/bin/uv export --quiet --frozen --no-emit-project --group dev -o requirements-dev.txt
+	$(VENV)/bin/uv export --quiet --frozen --no-emit-project --group bench -o requirements-bench.txt
 
 install: $(STAMP)
 

@@ -27,5 +27,17 @@ if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Another apt or dpkg (unattended upgrades, a first boot's own set-up) may hold the locks: wait for them
+# rather than fail. apt-get install waits for the dpkg lock itself (DPkg::Lock::Timeout); apt-get update
+# does not wait for the lists lock, so it is retried until the same deadline.
+wait_seconds=${APT_LOCK_TIMEOUT:-600}
+deadline=$((SECONDS + wait_seconds))
+until apt-get -o DPkg::Lock::Timeout="$wait_seconds" update -qq; do
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    echo "apt-get update kept failing for ${wait_seconds} s (another apt holding the lock, or no package mirror)" >&2
+    exit 1
+  fi
+  echo "apt-get update failed; another apt may hold the lock: retrying in 5 s" >&2
+  sleep 5
+done
+apt-get -o DPkg::Lock::Timeout="$wait_seconds" install -y -qq --no-install-recommends "${missing[@]}"
