@@ -8,4 +8,6 @@ class BriefingsConfig(AppConfig):
     verbose_name = _("汇编与导出")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the PDF toolchain check)
+        from . import checks, exporting  # noqa: F401  (checks: registers the PDF toolchain check)
+
+        exporting.register()

@@ -106,6 +106,15 @@ class Briefing:
         return sum(1 for lesson in self.lessons if lesson.kind == PRACTICE)
 
     @property
+    def characters(self) -> int:
+        """About how much text there is to typeset: what decides a PDF's time and size."""
+        return sum(
+            len(lesson.title) + len(lesson.summary) + len(lesson.body) + len(lesson.excerpt)
+            + sum(len(point.title) + len(point.body) for point in lesson.sub_points)
+            for lesson in self.lessons
+        )  # fmt: skip
+
+    @property
     def recommendation_count(self) -> int:
         return sum(1 for lesson in self.lessons if lesson.kind == RECOMMENDATION)
 

@@ -1,11 +1,11 @@
 """Briefings typeset as PDF by WeasyPrint: A4, cover, contents with page numbers, bookmarks, running heads.
 
-WeasyPrint keeps every page's boxes in memory until the PDF is written: a
-100-page briefing peaks near 1 GB, and a Python process seldom gives such
-memory back. So the typesetting runs in a forked child that exits when the
-file is done; the web worker keeps its size, and a render that runs past
-KBASE_PDF_TIMEOUT is stopped instead of holding the worker. Briefings of a
-few lessons, whose peak is small, are typeset in the worker itself.
+WeasyPrint keeps every page's boxes in memory until the PDF is written, and
+a Python process seldom gives such memory back; a long selection takes
+minutes. So a PDF is never typeset by a web worker itself: exporting.py runs
+``render_pdf`` in a forked child under a time and a memory limit
+(jobs/limits.py), in the request for a few lessons, in a background job
+otherwise. The child exits when the file is done and takes its memory with it.
 """
 
 from __future__ import annotations
@@ -14,11 +14,8 @@ import functools
 import gc
 import io
 import logging
-import multiprocessing
 
-from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils.translation import gettext as _
 
 from .assemble import Briefing
 from .checks import pdf_problems
@@ -61,52 +58,30 @@ _WARM_UP = (
     "<p style=\"font-family: 'Noto Serif CJK SC'\">中</p><p style=\"font-family: 'Noto Sans CJK SC'\">中<b>中</b></p>"
 )
 _warm = False
-INLINE_LESSONS = 10
 
 
-def _warm_up() -> None:
-    """Once per process: load the faces, then move everything alive into the permanent generation.
+def warm_up() -> None:
+    """Once per process, before forking typesetting children: load the faces, then freeze what is alive.
 
-    Later full collections (below, after each PDF) then only look at the objects created since, not at
-    Django's and the segmenter's hundreds of thousands: ~5 ms instead of ~100 ms.
+    Objects frozen here are left alone by the children's garbage collector, so a child does not write
+    to (and copy) every page it shares with the worker: that copying cost ~20% of a long PDF.
     """
     global _warm
-    if not _warm:
+    if not _warm and not pdf_problems():
         typeset(_WARM_UP, title="", author="")
         gc.collect()
         gc.freeze()
         _warm = True
 
 
-def _typeset_in_child(html: str, *, title: str, author: str) -> bytes:
-    _warm_up()
-    context = multiprocessing.get_context("fork")
-    # Objects frozen at warm-up are also left alone by the child's garbage collector, so it does not
-    # write to (and copy) every page it shares with the worker: that copying cost ~20% of a long PDF.
-    with context.Pool(processes=1, maxtasksperchild=1) as pool:
-        pending = pool.apply_async(typeset, (html,), {"title": title, "author": author})
-        try:
-            return pending.get(timeout=settings.KBASE_PDF_TIMEOUT)
-        except multiprocessing.TimeoutError:
-            pool.terminate()
-            raise PDFUnavailable(_("排版超时，请缩小选择范围后重试。")) from None
-        except Exception as error:  # the child's exception, re-raised here: log it, tell the user plainly
-            logger.exception("PDF typesetting failed")
-            raise PDFUnavailable(_("PDF 排版失败，请稍后重试或改用 Word 导出。")) from error
-
-
 def render_pdf(briefing: Briefing) -> bytes:
+    """The briefing's PDF, typeset in this process: call it in a bounded child (exporting.py), not a worker."""
     problems = pdf_problems()
     if problems:
         raise PDFUnavailable("、".join(problems))
     html = briefing_html(briefing)
-    # A few lessons take little memory: typeset them here and spare the fork (~0.15 s of a 0.3 s PDF).
-    if settings.KBASE_PDF_IN_CHILD and len(briefing.lessons) > INLINE_LESSONS:
-        return _typeset_in_child(html, title=briefing.title, author=briefing.organization)
-    _warm_up()
     data = typeset(html, title=briefing.title, author=briefing.organization)
-    # WeasyPrint's font objects hold whole CJK font files in reference cycles (~60 MB a PDF): free them now,
-    # not at the next full collection, or a worker grows by that much with every PDF.
+    # WeasyPrint's font objects hold whole CJK font files in reference cycles: free them now.
     gc.collect()
     return data
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from experiences.models import Practice, Recommendation
+from jobs.models import Job
 
 from . import collecting, exporting, selection, throttling
 from .checks import pdf_problems
@@ -46,20 +48,20 @@ def export(request: HttpRequest) -> HttpResponse:
         return render(request, "briefings/export.html", context)
     if options.is_bound and not options.is_valid():
         return render(request, "briefings/export.html", context, status=400)
-    if fmt in throttling.HEAVY_FORMATS:
-        allowed, retry_after = throttling.allow(key=throttling.client_key(request))
+    grouping = options.cleaned_data.get("group") if options.is_bound else None
+    title = options.cleaned_data.get("title", "") if options.is_bound else ""
+    if fmt in exporting.TYPESET_FORMATS:
+        allowed, retry_after = throttling.allow(request)
         if not allowed:
             response = render(request, "briefings/export.html", context | {"throttled": retry_after}, status=429)
             response["Retry-After"] = str(retry_after)
             return response
+        if exporting.runs_as_job(chosen, fmt):
+            return _queue(request, chosen, fmt=fmt, grouping=grouping, title=title, context=context)
     try:
-        file = exporting.export(
-            chosen,
-            fmt=fmt,
-            user=request.user,
-            grouping=options.cleaned_data.get("group") if options.is_bound else None,
-            title=options.cleaned_data.get("title", "") if options.is_bound else "",
-        )
+        file = exporting.export(chosen, fmt=fmt, user=request.user, grouping=grouping, title=title, in_request=True)
+    except exporting.NeedsJob:
+        return _queue(request, chosen, fmt=fmt, grouping=grouping, title=title, context=context)
     except exporting.EmptySelection:
         return render(request, "briefings/export.html", context | {"selection": selection.Selection(chosen.title)})
     except PDFUnavailable as error:
@@ -67,6 +69,25 @@ def export(request: HttpRequest) -> HttpResponse:
     except selection.SelectionError as error:
         return render(request, "briefings/export.html", context | {"error": error}, status=400)
     return _download(file)
+
+
+def _queue(request: HttpRequest, chosen, *, fmt: str, grouping, title: str, context: dict) -> HttpResponse:
+    """Too much for a request: a job makes the file; its page shows the progress, then the download link."""
+    if fmt == "pdf" and pdf_problems():
+        return render(request, "briefings/export.html", context | {"error": "、".join(pdf_problems())}, status=503)
+    if not request.user.is_authenticated and not request.session.session_key:
+        request.session.save()  # an anonymous reader's jobs are theirs through this session
+        request.session.modified = True
+    active = Job.objects.owned_by(request).filter(kind=Job.Kind.EXPORT).active().count()
+    if active >= settings.KBASE_EXPORT_ACTIVE_JOBS:
+        busy = _("您已有 %(n)d 个导出任务在进行中，请等它们完成后再试。") % {"n": active}
+        response = render(request, "briefings/export.html", context | {"error": busy}, status=429)
+        response["Retry-After"] = "30"
+        return response
+    job = exporting.start_job(
+        chosen, fmt=fmt, grouping=grouping, title=title, user=request.user, session_key=request.session.session_key
+    )
+    return HttpResponseRedirect(job.get_absolute_url(), status=303)
 
 
 def _passed_on(request: HttpRequest) -> list[tuple[str, str]]:

@@ -10,11 +10,12 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .importing import ImportRefused, apply_plan, plan_import
+from jobs.running import cancel
+
+from . import job_kinds
 from .models import ImportBatch, Place, Theme
 from .readers import SUPPORTED_EXTENSIONS
 
@@ -43,12 +44,12 @@ class UploadForm(forms.Form):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(admin.ModelAdmin):
-    list_display = ["original_name", "state", "size", "uploaded_by", "created_at", "document_count"]
+    list_display = ["original_name", "state", "size", "uploaded_by", "confirmed_by", "created_at", "document_count"]
     list_filter = ["state"]
     search_fields = ["original_name", "message"]
     readonly_fields = ["file", "original_name", "size", "state", "force", "message", "uploaded_by", "created_at",
-                       "finished_at"]  # fmt: skip
-    list_select_related = ["uploaded_by"]
+                       "confirmed_by", "confirmed_at", "finished_at", "job"]  # fmt: skip
+    list_select_related = ["uploaded_by", "confirmed_by"]
 
     @admin.display(description=gettext_lazy("文献数"))
     def document_count(self, obj):
@@ -72,8 +73,10 @@ class ImportBatchAdmin(admin.ModelAdmin):
             upload = form.cleaned_data["file"]
             batch = ImportBatch.objects.create(
                 file=upload, original_name=upload.name[:255], size=upload.size, force=form.cleaned_data["force"],
-                uploaded_by=request.user,
+                uploaded_by=request.user, state=ImportBatch.State.PARSING,
             )  # fmt: skip
+            # The analysis is a job: this request returns at once, to a page whose progress bar fills as it goes.
+            job_kinds.start_analysis(batch, user=request.user)
             return HttpResponseRedirect(reverse("admin:experiences_importbatch_preview", args=[batch.pk]))
         context = {
             **self.admin_site.each_context(request),
@@ -85,31 +88,41 @@ class ImportBatchAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/experiences/importbatch/upload.html", context)
 
     def preview_view(self, request: HttpRequest, pk: int):
-        batch = get_object_or_404(ImportBatch, pk=pk)
+        """The batch's page while it moves: analysis progress, the preview, the write's progress, the result."""
+        batch = get_object_or_404(ImportBatch.objects.select_related("job"), pk=pk)
         if not self.has_add_permission(request):
             raise PermissionDenied
-        if batch.state != ImportBatch.State.PENDING:
-            return HttpResponseRedirect(reverse("admin:experiences_importbatch_change", args=[batch.pk]))
-        if request.method == "POST" and request.POST.get("action") == "cancel":
-            return self._finish(request, batch, ImportBatch.State.CANCELLED, _("已取消导入。"), level=messages.INFO)
-        try:
-            with batch.file.open("rb") as handle:
-                plan = plan_import(name=batch.original_name, data=handle.read())
-        except ImportRefused as error:
-            return self._finish(request, batch, ImportBatch.State.FAILED, str(error), level=messages.ERROR)
-        if request.method == "POST" and request.POST.get("action") == "confirm":
-            try:
-                result = apply_plan(plan, force=batch.force, batch=batch)
-            except ImportRefused as error:
-                return self._finish(request, batch, ImportBatch.State.FAILED, str(error), level=messages.ERROR)
-            summary = _("已导入 %(docs)d 篇文献、%(sections)d 个章节、%(drafts)d 条草稿。") % {
-                "docs": len(result.documents),
-                "sections": result.sections,
-                "drafts": result.practices + result.recommendations,
-            }
-            self._finish(request, batch, ImportBatch.State.IMPORTED, summary, level=messages.SUCCESS, keep_file=True)
+        if batch.state in (ImportBatch.State.PARSING, ImportBatch.State.WRITING):
+            if request.method == "POST" and request.POST.get("action") == "cancel" and batch.job:
+                cancel(batch.job)
+                self.message_user(request, _("已请求取消。"), messages.INFO)
+            return self._progress(request, batch)
+        if batch.state == ImportBatch.State.IMPORTED:
+            self.message_user(request, batch.message, messages.SUCCESS)
             url = reverse("admin:experiences_sourcedocument_changelist") + f"?import_batch__id__exact={batch.pk}"
             return HttpResponseRedirect(url)
+        if batch.state != ImportBatch.State.PENDING:
+            failed = batch.state == ImportBatch.State.FAILED
+            self.message_user(request, batch.message, messages.ERROR if failed else messages.INFO)
+            return HttpResponseRedirect(reverse("admin:experiences_importbatch_change", args=[batch.pk]))
+        return self._pending(request, batch)
+
+    def _pending(self, request: HttpRequest, batch: ImportBatch):
+        here = reverse("admin:experiences_importbatch_preview", args=[batch.pk])
+        if request.method == "POST" and request.POST.get("action") == "cancel":
+            job_kinds.cancel_batch(batch)
+            self.message_user(request, _("已取消导入。"), messages.INFO)
+            return HttpResponseRedirect(reverse("admin:experiences_importbatch_changelist"))
+        if request.method == "POST" and request.POST.get("action") == "confirm":
+            job_kinds.start_write(batch, user=request.user)  # a second click finds the batch taken: no double write
+            return HttpResponseRedirect(here)
+        plan = job_kinds.load_plan(batch)
+        if plan is None:  # stored by an older importer, or lost: analyse the file again
+            ImportBatch.objects.filter(pk=batch.pk, state=ImportBatch.State.PENDING).update(
+                state=ImportBatch.State.PARSING
+            )
+            job_kinds.start_analysis(batch, user=request.user)
+            return HttpResponseRedirect(here)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -121,15 +134,17 @@ class ImportBatchAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/experiences/importbatch/preview.html", context)
 
-    def _finish(self, request, batch, state, message, *, level, keep_file=False):
-        batch.state = state
-        batch.message = message
-        batch.finished_at = timezone.now()
-        if not keep_file and batch.file:
-            batch.file.delete(save=False)
-        batch.save()
-        self.message_user(request, message, level)
-        return HttpResponseRedirect(reverse("admin:experiences_importbatch_changelist"))
+    def _progress(self, request: HttpRequest, batch: ImportBatch):
+        writing = batch.state == ImportBatch.State.WRITING
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "batch": batch,
+            "job": batch.job,
+            "next_url": request.path,
+            "title": (_("正在导入:%(name)s") if writing else _("正在解析:%(name)s")) % {"name": batch.original_name},
+        }
+        return TemplateResponse(request, "admin/experiences/importbatch/progress.html", context)
 
 
 def _plan_adcodes(plan) -> set[str]:

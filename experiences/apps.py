@@ -8,4 +8,6 @@ class ExperiencesConfig(AppConfig):
     verbose_name = _("经验借鉴")
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the search index handlers)
+        from . import job_kinds, signals  # noqa: F401  (signals: connects the search index handlers)
+
+        job_kinds.register()

@@ -9,10 +9,12 @@ The query count does not grow with the number of documents or drafts.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from taggit.models import Tag, TaggedItem
 
@@ -24,16 +26,32 @@ if TYPE_CHECKING:
     from .importing import DocumentPlan, DraftPlan, ImportPlan, ImportResult
 
 
-def write_plan(plan: ImportPlan, *, batch: ImportBatch | None = None) -> ImportResult:
+def write_plan(
+    plan: ImportPlan,
+    *,
+    batch: ImportBatch | None = None,
+    user=None,
+    progress: Callable[[int, str], None] | None = None,
+) -> ImportResult:
+    """Everything in one transaction; a batch is marked imported inside it, so it can never be written twice."""
     from .importing import ImportResult
 
+    report = progress or (lambda percent, step: None)
     with transaction.atomic(), search.suspended():
+        if batch is not None:
+            _mark_imported(batch, user=user)
         writer = _Writer(plan, batch=batch)
+        report(5, _("写入文献"))
         documents = writer.documents()
+        report(15, _("写入章节"))
         sections = writer.sections(documents)
+        report(30, _("写入经验做法和启示建议"))
         practices, recommendations = writer.lessons(documents, sections)
+        report(45, _("写入地区、主题和关键词"))
         writer.flush()
+        report(60, _("更新搜索索引"))
         search.index_documents([d.pk for d in documents])
+        report(90, _("更新统计数量"))
         # Everything written is new: add its share to the maintained counts instead of recounting the
         # whole base (a full rebuild takes seconds at 100k lessons, longer than the import itself).
         counting.apply(counting.document_contributions([d.pk for d in documents]))
@@ -45,6 +63,25 @@ def write_plan(plan: ImportPlan, *, batch: ImportBatch | None = None) -> ImportR
         recommendations=recommendations,
         mentions=sum(len(d.mentions) for d in plan.documents),
     )
+
+
+def _mark_imported(batch: ImportBatch, *, user) -> None:
+    """Take the batch from pending (or writing, in a job) to imported; refuse if another write got there first.
+
+    The UPDATE locks the batch's row until this transaction ends: a second
+    confirmation waits, then finds it imported.
+    """
+    fields = {"state": ImportBatch.State.IMPORTED, "finished_at": timezone.now()}
+    if user is not None:
+        fields |= {"confirmed_by": user, "confirmed_at": timezone.now()}
+    taken = ImportBatch.objects.filter(
+        pk=batch.pk, state__in=[ImportBatch.State.PENDING, ImportBatch.State.WRITING]
+    ).update(**fields)
+    if not taken:
+        from .importing import ImportRefused
+
+        raise ImportRefused(_("这个文件已经导入或已取消,不能再次导入。"))
+    batch.state = ImportBatch.State.IMPORTED
 
 
 class _Writer:

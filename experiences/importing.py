@@ -8,6 +8,7 @@ Everything imported is a draft for a curator to review.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -122,12 +123,26 @@ class _Context:
         )
 
 
-def plan_import(*, name: str, data: bytes) -> ImportPlan:
-    """Read and analyse a file; raise ImportRefused if it cannot be imported. Writes nothing."""
+Progress = Callable[[int, str], None]
+
+
+def plan_import(*, name: str, data: bytes, progress: Progress | None = None) -> ImportPlan:
+    """Read and analyse a file; raise ImportRefused if it cannot be imported. Writes nothing.
+
+    ``progress(percent, step)`` is told how far the analysis is (the job's progress bar).
+    """
+    report = progress or (lambda percent, step: None)
+    report(2, _("读取文件"))
     try:
-        read = read_document(name=name, data=data, max_bytes=settings.KBASE_IMPORT_MAX_BYTES)
+        read = read_document(
+            name=name,
+            data=data,
+            max_bytes=settings.KBASE_IMPORT_MAX_BYTES,
+            max_xml_bytes=settings.KBASE_DOCX_MAX_XML_MB * 2**20,
+        )
     except UnreadableFile as error:
         raise ImportRefused(str(error)) from error
+    report(10, _("清理文字"))
     cleaned = clean_text(read.text)
     plan = ImportPlan(name=name, size=len(data), encoding=read.encoding, documents=[])
     if cleaned.removed_page_numbers:
@@ -136,14 +151,21 @@ def plan_import(*, name: str, data: bytes) -> ImportPlan:
         plan.warnings.append(
             _("已删除重复出现的页眉页脚:%(lines)s") % {"lines": "、".join(cleaned.removed_running_lines)}
         )
+    report(15, _("分篇"))
     context = _Context.build()
-    for article in split_articles(cleaned.text, fallback_title=PurePath(name).stem):
+    articles = split_articles(cleaned.text, fallback_title=PurePath(name).stem)
+    total = sum(len(article.text) for article in articles) or 1
+    done = 0
+    for article in articles:
+        report(20 + 70 * done // total, _("分析“%(title)s”") % {"title": article.title[:40]})
+        done += len(article.text)
         if article.text.strip():
             plan.documents.append(_plan_document(article, context=context))
         else:
             plan.warnings.append(_("“%(title)s”没有正文,已跳过。") % {"title": article.title})
     if not plan.documents:
         raise ImportRefused(_("文件中没有可导入的正文。"))
+    report(92, _("查找重复文献"))
     find_duplicates(plan.documents, known=stored_documents(), threshold=settings.KBASE_DUPLICATE_THRESHOLD)
     return plan
 
@@ -203,7 +225,14 @@ def _draft(proposal: Proposal, *, text: str, words: Words, mentions: list[Mentio
     )
 
 
-def apply_plan(plan: ImportPlan, *, force: bool = False, batch: ImportBatch | None = None) -> ImportResult:
+def apply_plan(
+    plan: ImportPlan,
+    *,
+    force: bool = False,
+    batch: ImportBatch | None = None,
+    user=None,
+    progress: Progress | None = None,
+) -> ImportResult:
     """Write a plan in one transaction: all its documents, or nothing."""
     from .import_writer import write_plan
 
@@ -212,9 +241,23 @@ def apply_plan(plan: ImportPlan, *, force: bool = False, batch: ImportBatch | No
         raise ImportRefused(
             _("与已有文献完全重复,未导入:%(titles)s。如确需重复导入,请选择强制导入。") % {"titles": titles}
         )
-    result = write_plan(plan, batch=batch)
+    if not force:
+        # A preview may be hours old: the same text may have been imported since.
+        since = _imported_since(plan)
+        if since:
+            titles = "、".join(quoted_title(d.title) for d in since)
+            raise ImportRefused(
+                _("预览之后,相同的文献已被导入,未导入:%(titles)s。如确需重复导入,请选择强制导入。") % {"titles": titles}
+            )
+    result = write_plan(plan, batch=batch, user=user, progress=progress)
     segmentation.add_to_frequencies([d.term_frequencies for d in plan.documents])
     return result
+
+
+def _imported_since(plan: ImportPlan) -> list[DocumentPlan]:
+    hashes = {d.content_hash for d in plan.documents if not (d.duplicate and d.duplicate.exact)}
+    stored = set(SourceDocument.objects.filter(content_hash__in=hashes).values_list("content_hash", flat=True))
+    return [d for d in plan.documents if d.content_hash in stored and not (d.duplicate and d.duplicate.exact)]
 
 
 def import_file(

@@ -480,7 +480,9 @@ class ImportBatch(models.Model):
     """One uploaded file on its way into the base: previewed, then imported or cancelled."""
 
     class State(models.TextChoices):
+        PARSING = "parsing", _("解析中")
         PENDING = "pending", _("待确认")
+        WRITING = "writing", _("导入中")
         IMPORTED = "imported", _("已导入")
         CANCELLED = "cancelled", _("已取消")
         FAILED = "failed", _("失败")
@@ -499,7 +501,21 @@ class ImportBatch(models.Model):
         blank=True,
         related_name="+",
     )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The analysis of the file, made once by a job and read by the preview and the write (jobs' private files).
+    plan_file = models.CharField(_("解析结果"), max_length=255, blank=True, editable=False)
+    job = models.ForeignKey(
+        "jobs.Job", verbose_name=_("当前任务"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:

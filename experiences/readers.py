@@ -25,6 +25,8 @@ SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | MARKDOWN_EXTENSIONS | HTML_EXTENSIONS |
 # their superset GB18030 so that rare characters do not fail.
 CANDIDATE_ENCODINGS = ["utf_8", "gb18030", "utf_16", "utf_16_le", "utf_16_be", "big5"]
 DOCX_EXPANSION_LIMIT = 50  # a .docx whose parts inflate beyond 50x the size limit is refused
+# python-docx parses every XML part into memory at about 20 times its size: 150 MB of XML took 2.8 GB.
+DOCX_MAX_XML_BYTES = 50 * 2**20
 
 
 class UnreadableFile(Exception):
@@ -38,7 +40,7 @@ class ReadResult:
     format: str
 
 
-def read_document(*, name: str, data: bytes, max_bytes: int) -> ReadResult:
+def read_document(*, name: str, data: bytes, max_bytes: int, max_xml_bytes: int = DOCX_MAX_XML_BYTES) -> ReadResult:
     extension = PurePath(name).suffix.lower()
     if extension not in SUPPORTED_EXTENSIONS:
         raise UnreadableFile(
@@ -51,7 +53,7 @@ def read_document(*, name: str, data: bytes, max_bytes: int) -> ReadResult:
             _("文件太大(%(size).1f MB),上限为 %(limit).1f MB。") % {"size": len(data) / 1e6, "limit": max_bytes / 1e6}
         )
     if extension == ".docx":
-        result = ReadResult(read_docx(data, max_bytes=max_bytes), "docx", "docx")
+        result = ReadResult(read_docx(data, max_bytes=max_bytes, max_xml_bytes=max_xml_bytes), "docx", "docx")
     elif extension == ".pdf":
         result = ReadResult(read_pdf(data), "pdf", "pdf")
     else:
@@ -160,8 +162,13 @@ def html_to_text(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "".join(parser.parts)).strip()
 
 
-def read_docx(data: bytes, *, max_bytes: int) -> str:
-    """Paragraphs and table rows of a .docx, in document order, one per paragraph."""
+def read_docx(data: bytes, *, max_bytes: int, max_xml_bytes: int = DOCX_MAX_XML_BYTES) -> str:
+    """Paragraphs and table rows of a .docx, in document order, one per paragraph.
+
+    The sizes the archive declares are checked before anything is parsed; the
+    zip module also stops reading a member at its declared size, so a forged
+    size cannot smuggle more in.
+    """
     from docx import Document
 
     try:
@@ -169,6 +176,12 @@ def read_docx(data: bytes, *, max_bytes: int) -> str:
         expanded = sum(info.file_size for info in archive.infolist())
         if expanded > max_bytes * DOCX_EXPANSION_LIMIT:
             raise UnreadableFile(_("Word 文档解压后过大,已拒绝(可能是恶意构造的文件)。"))
+        xml = sum(info.file_size for info in archive.infolist() if info.filename.lower().endswith((".xml", ".rels")))
+        if xml > max_xml_bytes:
+            raise UnreadableFile(
+                _("Word 文档的内容解压后有 %(size).0f MB,超过上限 %(limit).0f MB,已拒绝。请拆分成几个文件后再导入。")
+                % {"size": xml / 2**20, "limit": max_xml_bytes / 2**20}
+            )
         if "word/document.xml" not in archive.namelist():
             raise UnreadableFile(_("文件不是有效的 Word(.docx)文档。"))
         document = Document(io.BytesIO(data))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -197,16 +197,27 @@ def _section_entries(ids: Iterable[int]) -> list[tuple]:
     ]
 
 
-def index(*, practices: Iterable[int] = (), recommendations: Iterable[int] = (), sections: Iterable[int] = ()) -> int:
-    """(Re)index these items; items that no longer exist are dropped from the index."""
+def index(
+    *,
+    practices: Iterable[int] = (),
+    recommendations: Iterable[int] = (),
+    sections: Iterable[int] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """(Re)index these items; items that no longer exist are dropped from the index.
+
+    ``progress(done, total)`` is called after each batch (a rebuild's progress bar).
+    """
     from .import_writer import insert_rows  # import_writer indexes what it writes: imported here, not at the top
 
-    count = 0
-    for kind, ids, build in (
+    count = done = 0
+    work = (
         (SearchEntry.Kind.PRACTICE, list(practices), lambda ids: _lesson_entries(Practice, ids)),
         (SearchEntry.Kind.RECOMMENDATION, list(recommendations), lambda ids: _lesson_entries(Recommendation, ids)),
         (SearchEntry.Kind.SECTION, list(sections), _section_entries),
-    ):
+    )
+    total = sum(len(ids) for _kind, ids, _build in work)
+    for kind, ids, build in work:
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
             entries = build(chunk)
@@ -215,10 +226,13 @@ def index(*, practices: Iterable[int] = (), recommendations: Iterable[int] = (),
                 # COPY on PostgreSQL, multi-row INSERTs on SQLite: no model instances to build.
                 insert_rows(SearchEntry, ENTRY_FIELDS, entries)
             count += len(entries)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
     return count
 
 
-def index_documents(documents: Iterable[int]) -> int:
+def index_documents(documents: Iterable[int], *, progress: Callable[[int, int], None] | None = None) -> int:
     """Everything that belongs to these documents: their lessons, and the sections of published ones.
 
     An unpublished document's own text is not searched (its draft lessons
@@ -234,6 +248,7 @@ def index_documents(documents: Iterable[int]) -> int:
         practices=Practice.objects.filter(document_id__in=ids).values_list("pk", flat=True),
         recommendations=Recommendation.objects.filter(document_id__in=ids).values_list("pk", flat=True),
         sections=Section.objects.filter(document_id__in=published).values_list("pk", flat=True),
+        progress=progress,
     )
 
 
@@ -241,13 +256,20 @@ def remove(kind: str, ids: Iterable[int]) -> None:
     SearchEntry.objects.filter(kind=kind, object_id__in=list(ids)).delete()
 
 
-def rebuild() -> int:
-    """Drop and rebuild the whole index (``manage.py rebuild_search_index``)."""
-    SearchEntry.objects.all().delete()
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("INSERT INTO experiences_searchentry_fts(experiences_searchentry_fts) VALUES ('rebuild')")
-    return index_documents(SourceDocument.objects.values_list("pk", flat=True))
+def rebuild(*, progress: Callable[[int, int], None] | None = None) -> int:
+    """Drop and rebuild the whole index (``manage.py rebuild_search_index``, or its job).
+
+    One transaction: readers search the old index until the new one commits,
+    and a rebuild stopped by its time limit leaves the old index whole.
+    """
+    with transaction.atomic():
+        SearchEntry.objects.all().delete()
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO experiences_searchentry_fts(experiences_searchentry_fts) VALUES ('rebuild')"
+                )
+        return index_documents(SourceDocument.objects.values_list("pk", flat=True), progress=progress)
 
 
 # --- queries -----------------------------------------------------------------------

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "taggit",
     "experiences",
     "briefings",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -118,9 +119,56 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis down must not take the site down: django-redis logs the error and answers as a cache miss
+    # (IGNORE_EXCEPTIONS), and short socket timeouts keep each miss cheap. Pages then serve from the database.
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.25")),
+                "SOCKET_TIMEOUT": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
+            },
+        }
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "kbase.cache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background jobs (imports, large exports, rebuilds): Celery with a broker when one is configured, any
+# number of workers on any number of machines; otherwise a thread of the web process (make run), or the
+# caller itself (tests). The work runs in a forked child under a time and a memory limit in every mode.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+KBASE_JOBS_MODE = "celery" if CELERY_BROKER_URL else os.environ.get("KBASE_JOBS_MODE", "thread")
+if KBASE_JOBS_MODE not in {"celery", "thread", "inline"}:
+    raise ImproperlyConfigured("KBASE_JOBS_MODE must be celery (with CELERY_BROKER_URL), thread or inline.")
+KBASE_JOBS_ISOLATION = env_bool("KBASE_JOBS_ISOLATION", True)
+KBASE_JOB_THREADS = int(os.environ.get("KBASE_JOB_THREADS", "1"))
+KBASE_JOB_FILES_DIR = Path(os.environ.get("KBASE_JOB_FILES_DIR", VAR_DIR / "jobs"))
+KBASE_JOB_MEMORY_MB = int(os.environ.get("KBASE_JOB_MEMORY_MB", "2048"))
+KBASE_IMPORT_JOB_SECONDS = int(os.environ.get("KBASE_IMPORT_JOB_SECONDS", "900"))
+KBASE_EXPORT_JOB_SECONDS = int(os.environ.get("KBASE_EXPORT_JOB_SECONDS", "300"))
+KBASE_REBUILD_JOB_SECONDS = int(os.environ.get("KBASE_REBUILD_JOB_SECONDS", "3600"))
+KBASE_JOB_RESULT_SECONDS = int(os.environ.get("KBASE_JOB_RESULT_SECONDS", str(24 * 3600)))
+KBASE_JOB_MAX_ATTEMPTS = int(os.environ.get("KBASE_JOB_MAX_ATTEMPTS", "2"))
+KBASE_JOB_STALE_SECONDS = int(os.environ.get("KBASE_JOB_STALE_SECONDS", "60"))
+KBASE_JOB_REDISPATCH_SECONDS = int(os.environ.get("KBASE_JOB_REDISPATCH_SECONDS", "300"))
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # jobs are long: a worker takes one at a time
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Redelivery of a message whose worker vanished: after the longest job could have run.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": max(KBASE_IMPORT_JOB_SECONDS, KBASE_EXPORT_JOB_SECONDS, KBASE_REBUILD_JOB_SECONDS) + 600,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+# A request that queues a job must not hang on a broker that is down: fail within a second, say so.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -161,18 +209,29 @@ KBASE_PAGE_SIZE = int(os.environ.get("KBASE_PAGE_SIZE", "20"))
 KBASE_SEARCH_EXACT_TOTAL = int(os.environ.get("KBASE_SEARCH_EXACT_TOTAL", "10000"))
 # Import: files above this size are refused; documents this similar to an existing one are flagged.
 KBASE_IMPORT_MAX_BYTES = int(os.environ.get("KBASE_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+# A .docx whose XML parts add up to more than this is refused before parsing (python-docx needs ~20x in memory).
+KBASE_DOCX_MAX_XML_MB = int(os.environ.get("KBASE_DOCX_MAX_XML_MB", "50"))
 KBASE_DUPLICATE_THRESHOLD = float(os.environ.get("KBASE_DUPLICATE_THRESHOLD", "0.8"))
 # Word segmentation engine: "rjieba" (jieba-rs, fast) or "jieba" (the reference Python implementation).
 KBASE_SEGMENTER = os.environ.get("KBASE_SEGMENTER", "rjieba")
-# Export: a selection of more lessons than this is refused. A 100-page PDF holds about 120 lessons and
-# takes ~4 s; 300 keeps the largest PDF near 10 s, inside a worker's request timeout.
+# Export: a selection of more lessons than this is refused (a 100-page PDF holds about 120 lessons).
 KBASE_EXPORT_MAX_ITEMS = int(os.environ.get("KBASE_EXPORT_MAX_ITEMS", "300"))
+# A PDF of more characters than this is refused (about 1,000 pages; Word is offered instead).
+KBASE_EXPORT_MAX_PDF_CHARS = int(os.environ.get("KBASE_EXPORT_MAX_PDF_CHARS", "1000000"))
+# PDF and Word exports of up to this many lessons and characters are typeset during the request, in a
+# forked child stopped after KBASE_EXPORT_REQUEST_SECONDS; larger ones (or one that runs out of time) are jobs.
+KBASE_EXPORT_INLINE_LESSONS = int(os.environ.get("KBASE_EXPORT_INLINE_LESSONS", "10"))
+KBASE_EXPORT_INLINE_CHARS = int(os.environ.get("KBASE_EXPORT_INLINE_CHARS", "40000"))
+KBASE_EXPORT_REQUEST_SECONDS = int(os.environ.get("KBASE_EXPORT_REQUEST_SECONDS", "10"))
+KBASE_EXPORT_REQUEST_MEMORY_MB = int(os.environ.get("KBASE_EXPORT_REQUEST_MEMORY_MB", "512"))
+# Export jobs one person may have queued or running at once.
+KBASE_EXPORT_ACTIVE_JOBS = int(os.environ.get("KBASE_EXPORT_ACTIVE_JOBS", "3"))
 # PDF and Word exports per client per window: a crawler following export links cannot tie up the workers.
 KBASE_EXPORT_RATE_LIMIT = int(os.environ.get("KBASE_EXPORT_RATE_LIMIT", "20"))
 KBASE_EXPORT_RATE_WINDOW = int(os.environ.get("KBASE_EXPORT_RATE_WINDOW", "60"))
-# PDFs are typeset in a forked child (WeasyPrint's peak memory leaves with it), stopped after this many seconds.
-KBASE_PDF_IN_CHILD = env_bool("KBASE_PDF_IN_CHILD", hasattr(os, "fork"))
-KBASE_PDF_TIMEOUT = int(os.environ.get("KBASE_PDF_TIMEOUT", "50"))
+# How many reverse proxies stand in front of the app, each appending to X-Forwarded-For: the client is
+# that many entries from the right. 0: no proxy, the client is REMOTE_ADDR (a client-sent header is ignored).
+KBASE_TRUSTED_PROXY_HOPS = int(os.environ.get("KBASE_TRUSTED_PROXY_HOPS", "0"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

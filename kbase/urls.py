@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", robots_txt, name="robots_txt"),
+    path("", include("jobs.urls")),
     path("", include("briefings.urls")),
     path("", include("experiences.urls")),
 ]

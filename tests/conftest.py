@@ -36,6 +36,18 @@ def draft_practice(db):
 
 
 @pytest.fixture(autouse=True)
+def _jobs_in_process(settings, tmp_path_factory):
+    """Jobs run inside the test, in its transaction, before ``submit`` returns (no worker, no fork).
+
+    The limits themselves (the fork, the kill) are tested in test_job_limits.py, and the whole path
+    with a real Celery worker in test_job_worker.py.
+    """
+    settings.KBASE_JOBS_MODE = "inline"
+    settings.KBASE_JOBS_ISOLATION = False
+    settings.KBASE_JOB_FILES_DIR = tmp_path_factory.mktemp("jobs")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rolled-back test transactions do not bump the content version: start every test with an empty cache."""
     from django.core.cache import cache

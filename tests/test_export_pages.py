@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 
 import pytest
@@ -342,7 +341,7 @@ def test_moving_to_the_top_and_bottom_renumbers_the_collection(staff_client):
 
 def test_typeset_exports_are_rate_limited_per_client_with_a_retry_time(client, settings):
     settings.KBASE_EXPORT_RATE_LIMIT = 2
-    params = {"source": "place", "adcode": "420000", "format": "docx"}
+    params = {"source": "practice", "id": Practice.objects.published().first().pk, "format": "docx"}
     assert [client.get("/export/", params).status_code for _ in range(2)] == [200, 200]
     refused = client.get("/export/", params)
     assert refused.status_code == 429
@@ -368,15 +367,3 @@ def test_the_command_reports_an_unwritable_output_file(tmp_path):
     out = tmp_path / "missing" / "x.csv"
     with pytest.raises(CommandError, match="Cannot write"):
         call_command("export_lessons", "--place", "湖北", "--format", "csv", "-o", str(out))
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="PDFs are typeset in a forked child only where fork exists")
-def test_a_pdf_that_takes_too_long_is_stopped_with_a_clear_message(client, settings):
-    if checks.pdf_problems():
-        pytest.skip("this machine lacks the PDF toolchain")
-    settings.KBASE_PDF_IN_CHILD = True
-    settings.KBASE_PDF_TIMEOUT = 0
-    response = client.get("/export/", {"source": "place", "adcode": "420000", "format": "pdf"})
-    assert response.status_code == 503
-    assert "排版超时" in response.content.decode()
-    assert "Content-Disposition" not in response

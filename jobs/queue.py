@@ -1,0 +1,95 @@
+"""Handing a job to whatever runs jobs here: Celery workers, a thread of this process, or the caller.
+
+``KBASE_JOBS_MODE`` (README): ``celery`` when a broker is configured (any
+number of worker machines), ``thread`` otherwise (``make run``: the embedded
+default needs nothing), ``inline`` in tests (the job runs before ``submit``
+returns). The work itself runs under the same limits in every mode.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.db import close_old_connections, connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import kinds
+from .models import Job
+
+logger = logging.getLogger(__name__)
+
+
+def submit(*, kind: str, params: dict, title: str = "", user=None, session_key: str = "") -> Job:
+    """Record a job and start it once the caller's transaction commits."""
+    job = Job.objects.create(
+        kind=kind,
+        params=params,
+        title=title[:200],
+        requested_by=user if user is not None and user.is_authenticated else None,
+        session_key="" if user is not None and user.is_authenticated else (session_key or ""),
+    )
+    if settings.KBASE_JOBS_MODE == "inline":
+        dispatch(job.pk)
+    else:
+        transaction.on_commit(lambda: dispatch(job.pk))
+    return job
+
+
+def dispatch(job_id: int, *, countdown: float = 0) -> None:
+    Job.objects.filter(pk=job_id).update(dispatched_at=timezone.now())
+    mode = settings.KBASE_JOBS_MODE
+    if mode == "celery":
+        _send_to_celery(job_id, countdown=countdown)
+    elif mode == "thread":
+        _executor().submit(_run_in_thread, job_id, countdown)
+    else:
+        from .running import execute
+
+        execute(job_id)
+
+
+def _send_to_celery(job_id: int, *, countdown: float) -> None:
+    from .tasks import run_job
+
+    job = Job.objects.get(pk=job_id)
+    # Celery's own hard limit is a backstop behind the supervisor's: it would kill the supervisor itself.
+    backstop = kinds.get(job.kind).seconds + 120
+    try:
+        run_job.apply_async(args=[job_id], countdown=countdown or None, time_limit=backstop)
+    except Exception as error:  # kombu raises OperationalError and others when the broker is unreachable
+        logger.error("job %s could not be queued: %s", job_id, error)
+        from .running import fail_undispatched
+
+        fail_undispatched(job_id, _("后台任务服务暂时不可用,任务未能排队,请稍后重试。"))
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=settings.KBASE_JOB_THREADS, thread_name_prefix="kbase-job")
+        return _pool
+
+
+def _run_in_thread(job_id: int, countdown: float) -> None:
+    import time
+
+    from .running import execute
+
+    if countdown:
+        time.sleep(countdown)
+    close_old_connections()
+    try:
+        execute(job_id)
+    except Exception:
+        logger.exception("job %s: the supervisor failed", job_id)
+    finally:
+        connections.close_all()  # this thread's own connections

@@ -1,0 +1,35 @@
+// Keeps a job's progress bar current, and reloads the page (or goes to data-job-next) when the job ends.
+// Text goes in with textContent only.
+(function () {
+  "use strict";
+  var FINISHED = { succeeded: true, failed: true, cancelled: true };
+  function watch(box) {
+    var url = box.getAttribute("data-job-status");
+    var bar = box.querySelector("progress");
+    var state = box.querySelector(".job-state");
+    var step = box.querySelector(".job-step-text");
+    var percent = box.querySelector(".job-percent");
+    var delay = 700;
+    function poll() {
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
+        .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
+        .then(function (data) {
+          bar.value = data.progress;
+          bar.textContent = data.progress + "%";
+          state.textContent = data.state_display;
+          step.textContent = data.step ? " · " + data.step : "";
+          percent.textContent = data.progress + "%";
+          if (FINISHED[data.state]) {
+            var next = box.getAttribute("data-job-next");
+            if (next) window.location.assign(next); else window.location.reload();
+            return;
+          }
+          delay = Math.min(delay * 1.2, 3000);
+          setTimeout(poll, delay);
+        })
+        .catch(function () { setTimeout(poll, 5000); });
+    }
+    if (!FINISHED[box.getAttribute("data-job-state")]) setTimeout(poll, delay);
+  }
+  document.querySelectorAll("[data-job-status]").forEach(watch);
+})();
