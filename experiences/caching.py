@@ -37,7 +37,8 @@ def read_version(key: str, *, keep: int | None = None) -> int:
     if version is None:
         version = keep or time.time_ns()
         cache.add(key, version, None)
-        version = cache.get(key, version)
+        # With the cache down (Redis stopped: errors are ignored), get() answers None: keep our own.
+        version = cache.get(key) or version
     return version
 
 

@@ -185,9 +185,11 @@ def read_docx(data: bytes, *, max_bytes: int, max_xml_bytes: int = DOCX_MAX_XML_
         if "word/document.xml" not in archive.namelist():
             raise UnreadableFile(_("文件不是有效的 Word(.docx)文档。"))
         document = Document(io.BytesIO(data))
-    except UnreadableFile:
+    except (UnreadableFile, MemoryError):
         raise
     except Exception as error:  # python-docx and lxml raise many kinds of errors on corrupt input
+        if _out_of_memory(error):
+            raise MemoryError(str(error)) from error
         raise UnreadableFile(_("Word 文档已损坏或不是 .docx 格式,无法读取。")) from error
     blocks = []
     for item in document.iter_inner_content():
@@ -204,6 +206,17 @@ def read_docx(data: bytes, *, max_bytes: int, max_xml_bytes: int = DOCX_MAX_XML_
             blocks.append(item.text)
     # A blank line between blocks: Word paragraphs are real paragraphs, never to be joined.
     return "\n\n".join(blocks)
+
+
+def _out_of_memory(error: Exception) -> bool:
+    """Whether lxml failed for want of memory (the job's limit), not because the file is corrupt.
+
+    libxml2 reports a failed allocation as "Memory allocation failed" or, in
+    the middle of a document, as an XMLSyntaxError with the text "unknown
+    error"; a corrupt document gets a real message (a line, a tag).
+    """
+    text = str(error).lower()
+    return "memory" in text or (type(error).__name__ == "XMLSyntaxError" and text.startswith("unknown error"))
 
 
 def read_pdf(data: bytes) -> str:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.cache import never_cache
 
 from . import browsing, counting, reading, search, search_results
 from .caching import CachedCountPaginator, cached, content_version
@@ -367,14 +365,3 @@ class SearchHits:
             total=self._total,
         )
         return results.hits if isinstance(item, slice) else results.hits[0]
-
-
-@never_cache
-def healthz(request: HttpRequest) -> HttpResponse:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})

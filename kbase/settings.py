@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "taggit",
+    "axes",
     "experiences",
     "briefings",
     "jobs",
@@ -69,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -77,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kbase.urls"
@@ -156,6 +161,7 @@ KBASE_JOB_MAX_ATTEMPTS = int(os.environ.get("KBASE_JOB_MAX_ATTEMPTS", "2"))
 KBASE_JOB_STALE_SECONDS = int(os.environ.get("KBASE_JOB_STALE_SECONDS", "60"))
 KBASE_JOB_REDISPATCH_SECONDS = int(os.environ.get("KBASE_JOB_REDISPATCH_SECONDS", "300"))
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("KBASE_JOB_QUEUE", "kbase")
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # jobs are long: a worker takes one at a time
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -199,6 +205,36 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+
+# Login throttling (django-axes): after KBASE_LOGIN_FAILURE_LIMIT wrong passwords for one user name from one
+# address, that pair is locked out for KBASE_LOGIN_COOLOFF_MINUTES; an administrator unlocks it sooner by
+# deleting its row under 访问尝试 in the admin, or with `manage.py axes_reset_username NAME`.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("KBASE_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("KBASE_LOGIN_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "kbase.clients.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "locked_out.html"
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere, nothing from other origins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# With the cache down (Redis stopped), exports are not throttled rather than refused: each is bounded anyway.
+RATELIMIT_FAIL_OPEN = True
 
 # Taggit: tags are case-insensitive so 产学研 and a pasted duplicate merge.
 TAGGIT_CASE_INSENSITIVE = True
@@ -255,5 +291,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # jieba and WeasyPrint narrate every step at INFO; their warnings still show.
-    "loggers": {"jieba": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "filters": {"once_a_minute": {"()": "kbase.logs.OncePerInterval", "seconds": 60}},
+    "loggers": {
+        "jieba": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        # Redis down: every cache call fails and is ignored; say so once a minute, not on every call.
+        "kbase.cache": {"level": "WARNING", "filters": ["once_a_minute"]},
+    },
 }

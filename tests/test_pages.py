@@ -205,12 +205,6 @@ def test_the_book_review_cites_the_reviewed_books_publisher_as_such(client):
     assert "所评图书:西安地图出版社 1995年" in client.get(review.get_absolute_url()).content.decode()
 
 
-def test_healthz_reports_the_database(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
-
-
 @pytest.mark.parametrize(
     "url",
     [

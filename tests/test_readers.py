@@ -151,3 +151,41 @@ def test_a_scanned_pdf_without_text_is_refused():
     writer.write(buffer)
     with pytest.raises(UnreadableFile, match="扫描件"):
         read("scan.pdf", buffer.getvalue())
+
+
+def docx_with_xml_of(megabytes: float, *, runs: int = 1) -> bytes:
+    """A small .docx whose document.xml inflates to about ``megabytes`` of real, parseable paragraphs.
+
+    Many short runs per paragraph cost python-docx the most memory per byte of XML.
+    """
+    source = zipfile.ZipFile(io.BytesIO(make_docx(["占位"])))
+    paragraph = "<w:p>" + f"<w:r><w:t>{'经验借鉴' * (50 // runs or 1)}</w:t></w:r>" * runs + "</w:p>"
+    count = int(megabytes * 2**20 / len(paragraph.encode()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "word/document.xml":
+                text = data.decode()
+                body = text.index("<w:body>") + len("<w:body>")
+                data = (text[:body] + paragraph * count + text[body:]).encode()
+            target.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def test_a_docx_whose_xml_is_too_large_is_refused_before_parsing():
+    bomb = docx_with_xml_of(60)
+    assert len(bomb) < 2**20  # a small upload
+    with pytest.raises(UnreadableFile, match="超过上限 50 MB"):
+        read("bomb.docx", bomb)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="the memory limit needs fork")
+def test_parsing_a_docx_runs_under_a_memory_limit():
+    from jobs.limits import LimitExceeded, Limits, run_bounded
+
+    # Under the size cap, but python-docx needs ~20 times that in memory: far more than the limit, plus
+    # whatever free heap the child inherits from this (long-running) test process.
+    heavy = docx_with_xml_of(20, runs=20)
+    with pytest.raises(LimitExceeded, match="超过内存上限"):
+        run_bounded(read, "heavy.docx", heavy, limits=Limits(seconds=120, memory_bytes=64 * 2**20))

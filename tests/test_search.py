@@ -220,7 +220,7 @@ def test_rebuild_search_index_rebuilds_everything(client, capsys):
     SearchEntry.objects.all().delete()
     assert results(client, "产学研") == []
     call_command("rebuild_search_index")
-    assert "Indexed" in capsys.readouterr().out
+    assert "搜索索引已重建" in capsys.readouterr().out
     assert results(client, "产学研")
     expected = Practice.objects.count() + Recommendation.objects.count()
     assert SearchEntry.objects.exclude(kind="section").count() == expected

@@ -1,17 +1,11 @@
-import time
-
-from django.core.management.base import BaseCommand
-
-from experiences.caching import content_changed
+from jobs.commands import JobCommand
+from jobs.models import Job
 
 
-class Command(BaseCommand):
+class Command(JobCommand):
     help = (
         "Recount the lessons per place, theme and audience behind the browsing pages "
         "(after writing content in bulk without going through the importer)."
     )
-
-    def handle(self, *args, **options):
-        started = time.perf_counter()
-        content_changed()  # rebuilds the maintained counts and drops cached page values
-        self.stdout.write(f"Recounted in {time.perf_counter() - started:.1f} s.")
+    job_kind = Job.Kind.REBUILD_COUNTS
+    job_title = "manage.py rebuild_counts"

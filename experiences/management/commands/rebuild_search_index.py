@@ -1,14 +1,8 @@
-import time
-
-from django.core.management.base import BaseCommand
-
-from experiences import search
+from jobs.commands import JobCommand
+from jobs.models import Job
 
 
-class Command(BaseCommand):
+class Command(JobCommand):
     help = "Rebuild the full-text search index of practices, recommendations and document sections."
-
-    def handle(self, *args, **options):
-        started = time.perf_counter()
-        count = search.rebuild()
-        self.stdout.write(f"Indexed {count} items in {time.perf_counter() - started:.1f} s.")
+    job_kind = Job.Kind.REBUILD_SEARCH_INDEX
+    job_title = "manage.py rebuild_search_index"
