@@ -16,11 +16,9 @@ reference). Target (DESIGN.md §6): ≥ 0.5 MB/s.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import random
-import re
 import statistics
 import subprocess
 import sys
@@ -31,45 +29,18 @@ from pathlib import Path
 from common import fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCUMENTS = ROOT / "fixtures" / "seed" / "documents"
-NUMERALS = "一二三四五六七八九十"
+sys.path.insert(0, str(ROOT))
 
-
-def sentences() -> list[str]:
-    pool = []
-    for path in sorted(DOCUMENTS.glob("*.txt")):
-        for sentence in re.findall(r"[^。]+。", path.read_text(encoding="utf-8")):
-            sentence = re.sub(r"^[\s\d.、()一二三四五六七八九十]+", "", sentence.strip())
-            if 15 <= len(sentence) <= 300:
-                pool.append(sentence)
-    return pool
-
-
-def cities() -> list[str]:
-    with (ROOT / "fixtures" / "places.csv").open(encoding="utf-8") as handle:
-        return [row["name"] for row in csv.DictReader(handle) if row["level"] == "prefecture"]
-
-
-def article(rng: random.Random, pool: list[str], places: list[str], number: int) -> str:
-    here, other = rng.sample(places, 2)
-    lines = [f"第{number}篇:{here}学习考察{other}经验的报告", f"□{here}委办公室"]
-    lines.append("".join(rng.sample(pool, 3)))
-    for part, heading in enumerate([f"{other}的主要经验和做法", "对我市的几点启示和建议"]):
-        lines.append(f"{NUMERALS[part]}、{heading}")
-        for item in range(1, rng.randint(4, 7)):
-            body = "".join(rng.sample(pool, rng.randint(3, 6))).replace("我市", here)
-            lines.append(f"{item}、{rng.choice(pool)[:20].rstrip(',。')}。{other}{body}")
-    return "\n".join(lines)
+from tests.corpus import article  # noqa: E402  (needs ROOT on the path)
 
 
 def generate(folder: Path, *, megabytes: float, seed: int) -> list[Path]:
     rng = random.Random(seed)
-    pool, places = sentences(), cities()
     files, total, number = [], 0, 1
     while total < megabytes * 1_000_000:
         parts = []
         while sum(len(p.encode()) for p in parts) < 400_000:  # compilations of ~0.4 MB
-            parts.append(article(rng, pool, places, number))
+            parts.append(article(rng, number))
             number += 1
         data = "\n".join(parts).encode("utf-8")
         path = folder / f"compilation_{len(files) + 1:02d}.txt"
