@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "experiences",
     "briefings",
     "jobs",
+    "backups",
 ]
 
 MIDDLEWARE = [

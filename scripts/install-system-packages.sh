@@ -13,6 +13,7 @@ PACKAGES=(
   fonts-noto-cjk    # Noto Serif/Sans CJK SC, the briefings' typefaces
   fontconfig        # fc-list, used by the PDF system check
   poppler-utils     # pdftotext/pdffonts: the tests read exported PDFs back
+  postgresql-client # pg_dump/pg_restore for manage.py backup and restore on PostgreSQL
 )
 
 if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -82,7 +82,9 @@ class Stack:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def manage(self, *args: str, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+    def manage(
+        self, *args: str, timeout: float = 600, env: dict | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess:
         result = subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
@@ -91,7 +93,7 @@ class Stack:
             text=True,
             timeout=timeout,
         )
-        if result.returncode:
+        if check and result.returncode:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result
 
