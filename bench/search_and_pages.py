@@ -1,7 +1,7 @@
 """Search and page benchmark on a synthetic base of 100,000 practices.
 
     .venv/bin/python bench/search_and_pages.py [--practices 100000] [--repeat 30] [--database-url URL]
-        [--reuse DIR] [--only search|pages] [--queries 人才,创新]
+        [--reuse DIR] [--only search|pages] [--queries 人才,创新] [--build-only]
 
 Builds, in a fresh database (a SQLite file by default, or a new PostgreSQL
 database next to the one in --database-url), a base of N practices made by
@@ -256,6 +256,7 @@ def main() -> int:
     parser.add_argument("--reuse", default="", help="keep the base (SQLite file in this folder) for later runs")
     parser.add_argument("--only", choices=["search", "pages"], default="")
     parser.add_argument("--queries", default="", help="comma-separated queries instead of the fixed set")
+    parser.add_argument("--build-only", action="store_true", help="build (or check) the kept base, measure nothing")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.reuse or tmp)
@@ -287,6 +288,8 @@ def main() -> int:
                 restart(args, folder)
             print(f"building {args.practices} practices on {vendor} …")
             build(args.practices)
+        if args.build_only:
+            return 0
         queries = [q for q in args.queries.split(",") if q.strip()] or QUERIES
         from kbase.startup import prepare_worker
 

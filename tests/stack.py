@@ -158,17 +158,15 @@ class Stack:
         raise TimeoutError(f"{what} did not start within {timeout} s")
 
 
-def build(folder: Path, *, database_url: str | None, redis_url: str, name: str, extra_env: dict | None = None) -> Stack:
-    """Create the database and do the README's set-up steps (migrate, seed, collectstatic, an administrator)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    url = new_database(database_url, folder=folder, name=name)
+def environment(folder: Path, *, database_url: str, redis_url: str, name: str, extra: dict | None = None) -> dict:
+    """The production settings of the README, on 127.0.0.1, with this stack's own queue, files and keys."""
     queue = f"kbase-{name}-{uuid.uuid4().hex[:8]}"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("KBASE_", "DJANGO_", "CELERY_"))},
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": url,
+        "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": redis_url,
         "KBASE_JOB_QUEUE": queue,
@@ -176,14 +174,35 @@ def build(folder: Path, *, database_url: str | None, redis_url: str, name: str, 
         "KBASE_VAR_DIR": str(folder / "var"),
         "STATIC_ROOT": str(folder / "static"),
         "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD,
-        **(extra_env or {}),
+        **(extra or {}),
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    stack = Stack(folder=folder, env=env, database_url=url)
+    return env
+
+
+def prepare(stack: Stack, *, seed: bool = True) -> None:
+    """The README's set-up steps: migrate, seed, collectstatic, and an administrator (kept if there is one)."""
     stack.manage("migrate", "--noinput")
-    stack.manage("seed")
+    if seed:
+        stack.manage("seed")
     stack.manage("collectstatic", "--noinput")
-    stack.manage("createsuperuser", "--noinput", "--username", "admin", "--email", "admin@example.cn")
+    stack.manage("createsuperuser", "--noinput", "--username", "admin", "--email", "admin@example.cn", check=False)
+    stack.python(
+        "from django.contrib.auth import get_user_model\n"
+        "u = get_user_model().objects.get(username='admin')\n"
+        "import os\nu.set_password(os.environ['DJANGO_SUPERUSER_PASSWORD'])\nu.save()"
+    )
+
+
+def build(
+    folder: Path, *, database_url: str | None, redis_url: str, name: str, extra_env: dict | None = None
+) -> Stack:
+    """A new database, set up as an operator would."""
+    folder.mkdir(parents=True, exist_ok=True)
+    url = new_database(database_url, folder=folder, name=name)
+    env = environment(folder, database_url=url, redis_url=redis_url, name=name, extra=extra_env)
+    stack = Stack(folder=folder, env=env, database_url=url)
+    prepare(stack)
     return stack
 
 
