@@ -194,9 +194,7 @@ def prepare(stack: Stack, *, seed: bool = True) -> None:
     )
 
 
-def build(
-    folder: Path, *, database_url: str | None, redis_url: str, name: str, extra_env: dict | None = None
-) -> Stack:
+def build(folder: Path, *, database_url: str | None, redis_url: str, name: str, extra_env: dict | None = None) -> Stack:
     """A new database, set up as an operator would."""
     folder.mkdir(parents=True, exist_ok=True)
     url = new_database(database_url, folder=folder, name=name)
