@@ -91,6 +91,7 @@ def run_bounded(
     *args: Any,
     limits: Limits,
     uses_database: bool = False,
+    nice: int = 0,
     on_message: Callable[[Any], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     poll_seconds: float = 0.5,
@@ -101,7 +102,8 @@ def run_bounded(
     With ``on_message``, ``fn`` also gets ``report``: ``report(message)`` sends
     any picklable message to ``on_message`` in the parent (progress). Raises
     LimitExceeded, Cancelled or ChildCrashed when the child did not finish by
-    itself; the child is dead and reaped whatever happens.
+    itself; the child is dead and reaped whatever happens. ``nice`` lowers the
+    child's CPU priority (background jobs yield to the requests of readers).
     """
     if uses_database:
         from django.db import connections
@@ -113,7 +115,7 @@ def run_bounded(
         os.close(read_end)
         if on_message is not None:
             kwargs["report"] = lambda message: _send(write_end, "m", message)
-        _child(fn, args, kwargs, limits=limits, uses_database=uses_database, out=write_end)
+        _child(fn, args, kwargs, limits=limits, uses_database=uses_database, nice=nice, out=write_end)
     os.close(write_end)
     child = _Child(pid)
     try:
@@ -216,11 +218,13 @@ def _send(fd: int, kind: str, payload: Any) -> None:
         view = view[written:]
 
 
-def _child(fn, args, kwargs, *, limits: Limits, uses_database: bool, out: int) -> None:  # pragma: no cover
+def _child(fn, args, kwargs, *, limits: Limits, uses_database: bool, nice: int, out: int) -> None:  # pragma: no cover
     code = 0
     try:
         parent = os.getppid()
         _become_independent(parent)
+        if nice:
+            os.nice(nice)
         if limits.memory_bytes:
             _cap_memory(limits.memory_bytes)
         result = fn(*args, **kwargs)

@@ -73,6 +73,7 @@ def _run(job: Job, kind: kinds.JobKind, monitor: _Monitor) -> kinds.Outcome:
             job.pk,
             limits=limits.Limits(seconds=kind.seconds, memory_bytes=kind.memory_bytes),
             uses_database=True,
+            nice=settings.KBASE_JOB_NICE,
             on_message=monitor.progress,
             should_stop=monitor.should_stop,
         )

@@ -154,6 +154,8 @@ if KBASE_JOBS_MODE not in {"celery", "thread", "inline"}:
 KBASE_JOBS_ISOLATION = env_bool("KBASE_JOBS_ISOLATION", True)
 KBASE_JOB_THREADS = int(os.environ.get("KBASE_JOB_THREADS", "1"))
 KBASE_JOB_FILES_DIR = Path(os.environ.get("KBASE_JOB_FILES_DIR", VAR_DIR / "jobs"))
+# Jobs run at a lower CPU priority than web requests: on a machine that does both, readers come first.
+KBASE_JOB_NICE = int(os.environ.get("KBASE_JOB_NICE", "10"))
 KBASE_JOB_MEMORY_MB = int(os.environ.get("KBASE_JOB_MEMORY_MB", "2048"))
 KBASE_IMPORT_JOB_SECONDS = int(os.environ.get("KBASE_IMPORT_JOB_SECONDS", "900"))
 KBASE_EXPORT_JOB_SECONDS = int(os.environ.get("KBASE_EXPORT_JOB_SECONDS", "300"))

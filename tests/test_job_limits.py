@@ -158,3 +158,7 @@ def _alive_or_zombie_owned_elsewhere(pid: int) -> bool:
         return _alive(pid)
     except FileNotFoundError:
         return False
+
+
+def test_a_background_child_runs_at_a_lower_cpu_priority():
+    assert run_bounded(os.nice, 0, limits=Limits(seconds=10), nice=10) == os.nice(0) + 10
