@@ -2,25 +2,29 @@
 
     .venv/bin/pip install --require-hashes -r requirements-bench.txt     # locust, once
     .venv/bin/python bench/load.py --database-url postgres://postgres@127.0.0.1:5432/kbase \\
-        [--reuse /work/benchbase] [--workers 1 2 4] [--seconds 60] [--users 8]
+        [--reuse /work/benchbase] [--workers 1 2 4] [--seconds 60] [--users 8] [--rate 12]
 
 On a base of 100,000 practices (bench/search_and_pages.py builds it; with
 --reuse the same database is kept between runs), for each number of gunicorn
 workers it runs locust headless against gunicorn on 127.0.0.1 (70% pages,
-25% searches, 5% one-lesson PDF/Word exports: bench/locustfile.py), twice:
-once quiet, and once while a 3,000-article import (two uploads through the
-admin, analysed then written as jobs) and ten PDF exports run as jobs on the
-Celery worker. It prints throughput, p50, p95, p99 and errors per run and per
-kind of request, and how far the jobs got. Every loop is bounded in count
-and time. Targets (DESIGN.md §6): 0 errors; p95 of pages and searches under
-300 ms at 2 workers while the jobs run; throughput that grows with workers up
-to the cores.
+25% searches, 5% one-lesson PDF/Word exports: bench/locustfile.py), quiet and
+then while a 3,000-article import (two uploads through the admin, analysed
+then written as jobs) and ten PDF exports run as jobs on the Celery worker.
+Each time it measures twice: at an offered load of --rate requests per second
+(--users readers at a steady pace: latency at a given load), and with the
+readers sending requests back to back (the capacity: throughput, with the
+latency of a saturated server). It prints throughput, p50, p95, p99 and errors
+per run and per kind of request, and how far the jobs got. Every loop is
+bounded in count and time. Targets (DESIGN.md §6): 0 errors; p95 of pages and
+searches under 300 ms at 2 workers while the jobs run; throughput that grows
+with workers up to the cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import os
 import subprocess
 import sys
@@ -48,8 +52,11 @@ def base(args) -> str:
     )
 
 
-def locust(stack: Stack, *, users: int, seconds: int, prefix: Path, practices: tuple[int, int]) -> dict[str, dict]:
-    env = os.environ | {"LOAD_MAX_PRACTICE": str(practices[1])}
+def locust(
+    stack: Stack, *, users: int, seconds: int, prefix: Path, practices: tuple[int, int], rate: float = 0
+) -> dict[str, dict]:
+    """One locust run; ``rate``: requests per second offered in all (0: as fast as the server answers)."""
+    env = os.environ | {"LOAD_MAX_PRACTICE": str(practices[1]), "LOAD_PACE": str(rate / users if rate else "")}
     subprocess.run(
         [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--users", str(users),
          "--spawn-rate", str(users), "--run-time", f"{seconds}s", "--host", stack.base_url, "--csv", str(prefix),
@@ -69,8 +76,9 @@ def jobs_in_background(stack: Stack, *, run: int, counties: list[str]) -> tuple[
             curator = Browser(stack, address="10.250.0.1")
             curator.login()
             batches = []
+            unique = time.time_ns() % 10**9  # a kept base already holds earlier runs' articles: never the same text
             for part in range(2):
-                data = compilation(articles=1500, seed=1000 * run + part, first=100_000 * run + 1500 * part + 1)
+                data = compilation(articles=1500, seed=unique + part, first=unique * 10 + 1500 * part + 1)
                 response = curator.post(
                     "/admin/experiences/importbatch/add/", {}, files={"file": (f"汇编{run}-{part}.txt", data.encode())}
                 )
@@ -108,6 +116,8 @@ def job_states(report: dict) -> str:
         try:
             status = browser.get(f"/jobs/{job}/status/").json()
             states[name] = f"{status['state']} {status['progress']}%"
+            if status["state"] == "failed":
+                states[name] += f" ({status['error'][:120]})"
         except OSError as error:
             states[name] = f"unreachable ({error})"
     return ", ".join(f"{name}: {state}" for name, state in states.items())
@@ -126,7 +136,7 @@ def wait_for_jobs(stack: Stack, report: dict, thread: threading.Thread) -> float
     return time.monotonic() - started
 
 
-def row(label: str, stats: dict[str, dict], seconds: int) -> str:
+def row(label: str, stats: dict[str, dict]) -> str:
     def one(name: str) -> str:
         s = stats.get(name)
         if not s or not int(s["Request Count"]):
@@ -135,7 +145,7 @@ def row(label: str, stats: dict[str, dict], seconds: int) -> str:
 
     total = stats["Aggregated"]
     return (
-        f"{label:<26} {float(total['Requests/s']):7.1f} req/s  errors {int(total['Failure Count']):>3} "
+        f"{label:<38} {float(total['Requests/s']):5.1f} req/s  errors {int(total['Failure Count']):>3} "
         f"of {int(total['Request Count']):>5}  p50/p95/p99 ms: all {one('Aggregated')}  page {one('page')}  "
         f"search {one('search')}  export {one('export')}"
     )
@@ -149,7 +159,8 @@ def main() -> int:
     parser.add_argument("--practices", type=int, default=100_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--seconds", type=int, default=60, help="length of each measured run")
-    parser.add_argument("--users", type=int, default=8, help="simulated readers (0.05–0.3 s between requests)")
+    parser.add_argument("--users", type=int, default=8, help="simulated readers")
+    parser.add_argument("--rate", type=float, default=12, help="requests per second offered in the paced runs")
     parser.add_argument("--job-worker-concurrency", type=int, default=2)
     args = parser.parse_args()
     if not redis_answers(args.redis_url):
@@ -179,16 +190,19 @@ def main() -> int:
     try:
         for run, workers in enumerate(args.workers, 1):
             stack.start_web(workers=workers)
-            locust(stack, users=args.users, seconds=10, prefix=folder / "warmup", practices=(low, high))
-            quiet = locust(stack, users=args.users, seconds=args.seconds, prefix=folder / f"q{workers}",
-                           practices=(low, high))  # fmt: skip
-            print(row(f"{workers} worker(s), quiet", quiet, args.seconds))
+            measure = functools.partial(locust, stack, users=args.users, practices=(low, high))
+            measure(seconds=10, prefix=folder / "warmup")
+            paced = measure(seconds=args.seconds, prefix=folder / f"qr{workers}", rate=args.rate)
+            print(row(f"{workers} worker(s), quiet, {args.rate:g} req/s offered", paced))
+            flat_out = measure(seconds=args.seconds // 2, prefix=folder / f"qc{workers}")
+            print(row(f"{workers} worker(s), quiet, capacity", flat_out))
             thread, report = jobs_in_background(stack, run=run, counties=counties)
             time.sleep(3)  # the uploads are in and the exports queued
-            loaded = locust(stack, users=args.users, seconds=args.seconds, prefix=folder / f"j{workers}",
-                            practices=(low, high))  # fmt: skip
-            print(row(f"{workers} worker(s), jobs running", loaded, args.seconds))
-            print(f"  jobs at the end of the run: {job_states(report)}")
+            paced = measure(seconds=args.seconds, prefix=folder / f"jr{workers}", rate=args.rate)
+            print(row(f"{workers} worker(s), jobs, {args.rate:g} req/s offered", paced))
+            flat_out = measure(seconds=args.seconds // 2, prefix=folder / f"jc{workers}")
+            print(row(f"{workers} worker(s), jobs, capacity", flat_out))
+            print(f"  jobs at the end of the runs: {job_states(report)}")
             waited = wait_for_jobs(stack, report, thread)
             print(f"  all jobs ended {waited:.0f} s later: {job_states(report)}")
             for error in report["errors"]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import random
 
-from locust import HttpUser, between, task
+from locust import HttpUser, constant, constant_throughput, task
 
 MAX_PRACTICE = int(os.environ.get("LOAD_MAX_PRACTICE", "100000"))
 PAGES = [
@@ -31,8 +31,12 @@ PAGES = [
 QUERIES = ["人", "人才", "督查", "技术转移", "人才 无锡", "产学研 高校 企业", "萤火虫", "创新", "湖北", "中关村"]
 
 
+# LOAD_PACE: requests per second per reader (an offered load); unset: none between requests (the capacity).
+PACE = float(os.environ.get("LOAD_PACE", "0") or 0)
+
+
 class Reader(HttpUser):
-    wait_time = between(float(os.environ.get("LOAD_WAIT_MIN", "0.05")), float(os.environ.get("LOAD_WAIT_MAX", "0.3")))
+    wait_time = constant_throughput(PACE) if PACE else constant(0)
 
     def on_start(self):
         address = f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
