@@ -4,8 +4,9 @@
     .venv/bin/python bench/load.py --database-url postgres://postgres@127.0.0.1:5432/kbase \\
         [--reuse /work/benchbase] [--workers 1 2 4] [--seconds 60] [--users 8] [--rate 12]
 
-On a base of 100,000 practices (bench/search_and_pages.py builds it; with
---reuse the same database is kept between runs), for each number of gunicorn
+On a base of 100,000 practices (bench/search_and_pages.py builds it once and
+keeps it; each configuration runs on a fresh copy of it, so that the
+imports of one run do not weigh on the next), for each number of gunicorn
 workers it runs locust headless against gunicorn on 127.0.0.1 (70% pages,
 25% searches, 5% one-lesson PDF/Word exports: bench/locustfile.py), quiet and
 then while a 3,000-article import (two uploads through the admin, analysed
@@ -43,13 +44,22 @@ JOB_DEADLINE = 900  # seconds the jobs of one run may take before the run gives 
 
 
 def base(args) -> str:
-    """The 100,000-practice database (built once, then kept with --reuse)."""
+    """The name of the 100,000-practice database (built once, then kept in --reuse)."""
     command = [sys.executable, str(ROOT / "bench" / "search_and_pages.py"), "--practices", str(args.practices),
                "--reuse", str(args.reuse), "--database-url", args.database_url, "--build-only"]  # fmt: skip
     subprocess.run(command, check=True, timeout=3600)
-    return (
-        args.database_url.rpartition("/")[0] + f"/{args.database_url.rpartition('/')[2]}_search_bench_{args.practices}"
-    )
+    return f"{args.database_url.rpartition('/')[2] or 'kbase'}_search_bench_{args.practices}"
+
+
+def fresh_copy(args, template: str) -> str:
+    """A copy of the kept base for one configuration (PostgreSQL copies the files: seconds, not a rebuild)."""
+    import psycopg
+
+    server = args.database_url.rpartition("/")[0]
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        connection.execute('DROP DATABASE IF EXISTS "kbase_load" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "kbase_load" TEMPLATE "{template}"')
+    return f"{server}/kbase_load"
 
 
 def locust(
@@ -92,22 +102,17 @@ def jobs_in_background(stack: Stack, *, run: int, counties: list[str]) -> tuple[
                     report["errors"].append(f"export {county}: HTTP {response.status}")
             for preview in batches:
                 batch = int(preview.rstrip("/").split("/")[-2])
-                job = _batch_job(stack, batch)
+                job = stack.batch_job(batch)
                 report["jobs"][f"analysis {batch}"] = (curator, job)
                 curator.wait_for_job(job, timeout=JOB_DEADLINE)
                 curator.post(preview, {"action": "confirm"})
-                report["jobs"][f"write {batch}"] = (curator, _batch_job(stack, batch))
+                report["jobs"][f"write {batch}"] = (curator, stack.batch_job(batch))
         except Exception as error:  # reported, not raised: the measurement goes on
             report["errors"].append(repr(error))
 
     thread = threading.Thread(target=drive, daemon=True)
     thread.start()
     return thread, report
-
-
-def _batch_job(stack: Stack, batch: int) -> int:
-    code = f"from experiences.models import ImportBatch as B\nprint(B.objects.get(pk={batch}).job_id)"
-    return int(stack.python(code).strip())
 
 
 def job_states(report: dict) -> str:
@@ -167,28 +172,25 @@ def main() -> int:
         print(f"no Redis at {args.redis_url}")
         return 1
     args.reuse.mkdir(parents=True, exist_ok=True)
-    url = base(args)
+    template = base(args)
     folder = args.reuse / "stack"
     folder.mkdir(exist_ok=True)
-    env = environment(
-        folder, database_url=url, redis_url=args.redis_url, name="load", extra={"KBASE_TRUSTED_PROXY_HOPS": "1"}
-    )
-    stack = Stack(folder=folder, env=env, database_url=url)
-    prepare(stack, seed=False)
-    low, high = map(int, stack.python(
-        "from experiences.models import Practice as P\nfrom django.db.models import Min, Max\n"
-        "r = P.objects.published().aggregate(Min('pk'), Max('pk'))\nprint(r['pk__min'], r['pk__max'])"
-    ).split())  # fmt: skip
-    counties = stack.python(
-        "from experiences.models import Place\nfrom django.db.models import Count\n"
-        "qs = Place.objects.filter(level='county').annotate(n=Count('practices')).filter(n__gte=15, n__lte=120)\n"
-        "print(' '.join(qs.order_by('adcode').values_list('adcode', flat=True)[:10]))"
-    ).split()
-    print(f"base: {high - low + 1:,} practice ids on PostgreSQL; cores: {os.cpu_count()}; users: {args.users}; "
-          f"{args.seconds} s per run; job worker concurrency {args.job_worker_concurrency}")  # fmt: skip
-    stack.start_worker(concurrency=args.job_worker_concurrency)
+    stack = None
     try:
         for run, workers in enumerate(args.workers, 1):
+            if stack is not None:
+                stack.close()
+            url = fresh_copy(args, template)
+            env = environment(folder, database_url=url, redis_url=args.redis_url, name="load",
+                              extra={"KBASE_TRUSTED_PROXY_HOPS": "1"})  # fmt: skip
+            stack = Stack(folder=folder, env=env, database_url=url)
+            prepare(stack, seed=False)
+            low, high, counties = facts(stack)
+            if run == 1:
+                print(f"base: {high - low + 1:,} practice ids on PostgreSQL, a fresh copy per configuration; "
+                      f"cores: {os.cpu_count()}; {args.users} readers; {args.seconds} s per run; "
+                      f"job worker concurrency {args.job_worker_concurrency}")  # fmt: skip
+            stack.start_worker(concurrency=args.job_worker_concurrency)
             stack.start_web(workers=workers)
             measure = functools.partial(locust, stack, users=args.users, practices=(low, high))
             measure(seconds=10, prefix=folder / "warmup")
@@ -208,8 +210,23 @@ def main() -> int:
             for error in report["errors"]:
                 print(f"  job driver error: {error}")
     finally:
-        stack.close()
+        if stack is not None:
+            stack.close()
     return 0
+
+
+def facts(stack: Stack) -> tuple[int, int, list[str]]:
+    """The range of practice ids, and ten counties with a job-sized number of practices."""
+    low, high = map(int, stack.python(
+        "from experiences.models import Practice as P\nfrom django.db.models import Min, Max\n"
+        "r = P.objects.published().aggregate(Min('pk'), Max('pk'))\nprint(r['pk__min'], r['pk__max'])"
+    ).split())  # fmt: skip
+    counties = stack.python(
+        "from experiences.models import Place\nfrom django.db.models import Count\n"
+        "qs = Place.objects.filter(level='county').annotate(n=Count('practices')).filter(n__gte=15, n__lte=120)\n"
+        "print(' '.join(qs.order_by('adcode').values_list('adcode', flat=True)[:10]))"
+    ).split()
+    return low, high, counties
 
 
 if __name__ == "__main__":

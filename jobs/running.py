@@ -151,7 +151,10 @@ def _succeed(job: Job, kind: kinds.JobKind, outcome: kinds.Outcome) -> None:
     Job.objects.filter(pk=job.pk).update(**fields)
     if kind.after_success is not None:
         job.refresh_from_db()
-        kind.after_success(job, outcome)
+        try:
+            kind.after_success(job, outcome)
+        except Exception:  # the work is done and recorded; a failed cache bump must not undo that
+            logger.exception("after_success of job %s failed", job.pk)
 
 
 def _finish(job: Job, kind: kinds.JobKind, *, state: str, error: str) -> None:

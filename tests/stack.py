@@ -101,6 +101,18 @@ class Stack:
         """Run Python code with Django set up against this stack's database; what it prints."""
         return self.manage("shell", "--no-imports", "-c", code).stdout
 
+    def batch_job(self, batch: int | str) -> int:
+        """The job an import batch is waiting for (its analysis, then its write)."""
+        return int(
+            self.python(f"from experiences.models import ImportBatch as B\nprint(B.objects.get(pk={batch}).job_id)")
+        )
+
+    def batch_documents(self, batch: int | str) -> int:
+        code = (
+            f"from experiences.models import SourceDocument as D\nprint(D.objects.filter(import_batch={batch}).count())"
+        )
+        return int(self.python(code))
+
     def start_web(self, *, workers: int = 2, env: dict | None = None, timeout: int = 60) -> None:
         self.stop("web")
         self.port = self.port or free_port()

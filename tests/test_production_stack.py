@@ -57,16 +57,6 @@ def stack(tmp_path_factory):
     drop_database(stack.database_url)
 
 
-def batch_job(stack, batch: int) -> int:
-    code = f"from experiences.models import ImportBatch as B\nprint(B.objects.get(pk={batch}).job_id)"
-    return int(stack.python(code))
-
-
-def batch_documents(stack, batch: int) -> int:
-    code = f"from experiences.models import SourceDocument as D\nprint(D.objects.filter(import_batch={batch}).count())"
-    return int(stack.python(code))
-
-
 def long_lesson_id(stack) -> int:
     return int(
         stack.python("from experiences.models import Practice\nprint(Practice.objects.get(title='超长的经验做法').pk)")
@@ -94,17 +84,17 @@ def test_an_upload_is_analysed_and_written_by_the_worker_with_progress(stack):
     assert response.status == 302
     preview = response.location
     batch = int(preview.rstrip("/").split("/")[-2])
-    job = batch_job(stack, batch)
+    job = stack.batch_job(batch)
     assert curator.wait_for_job(job)["state"] == "succeeded"
     page = curator.get(preview).text
     assert "将创建 12 篇文献" in page
     assert curator.post(preview, {"action": "confirm"}).status == 302
-    write = batch_job(stack, batch)
+    write = stack.batch_job(batch)
     assert write != job
     assert curator.wait_for_job(write)["state"] == "succeeded"
     landing = curator.get(preview)
     assert f"import_batch__id__exact={batch}" in landing.location
-    assert batch_documents(stack, batch) == 12
+    assert stack.batch_documents(batch) == 12
 
 
 def test_a_large_pdf_export_is_a_job_only_its_reader_can_download(stack):
