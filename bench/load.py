@@ -166,7 +166,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=60, help="length of each measured run")
     parser.add_argument("--users", type=int, default=8, help="simulated readers")
     parser.add_argument("--rate", type=float, default=12, help="requests per second offered in the paced runs")
-    parser.add_argument("--job-worker-concurrency", type=int, default=2)
+    parser.add_argument("--job-worker-concurrency", type=int, default=1, help="as the README recipe")
     args = parser.parse_args()
     if not redis_answers(args.redis_url):
         print(f"no Redis at {args.redis_url}")

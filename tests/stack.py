@@ -119,7 +119,8 @@ class Stack:
         log = (self.folder / "gunicorn.log").open("ab")
         self.processes["web"] = subprocess.Popen(
             [str(BIN / "gunicorn"), "kbase.wsgi", "--workers", str(workers), "--timeout", str(timeout),
-             "--bind", f"127.0.0.1:{self.port}", "--access-logfile", "-"],
+             "--bind", f"127.0.0.1:{self.port}", "--access-logfile", "-",
+             "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'],
             cwd=ROOT, env=self.env | (env or {}), stdout=log, stderr=log, start_new_session=True,
         )  # fmt: skip
         self.wait_until(lambda: self._answers("/robots.txt"), what="gunicorn")
