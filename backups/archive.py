@@ -26,13 +26,13 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 FORMAT = 1
-# Not worth keeping: sessions are signed-in browsers, and the maintained counts and search entries are in the
-# database dump anyway (listed here only so that the inventory check does not hash 100,000s of index rows).
+DUMP_NAMES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
+# Sessions are dumped but not checked: they are only signed-in browsers.
 UNCHECKED = {"django_session"}
 DIGEST_LIMIT = 200_000  # rows per table beyond which only the count is checked
 
@@ -53,14 +53,14 @@ class Summary:
 # --- the inventory ---------------------------------------------------------------------------
 
 
-def inventory() -> dict[str, dict]:
+def inventory(*, using: str = "default") -> dict[str, dict]:
     """Every table's row count and a digest of its rows in primary-key order: equal inventories, equal data."""
     result = {}
     for model in apps.get_models(include_auto_created=True):
         table = model._meta.db_table
         if table in UNCHECKED or not model._meta.managed:
             continue
-        queryset = model._base_manager.order_by("pk")
+        queryset = model._base_manager.using(using).order_by("pk")
         count = queryset.count()
         entry = {"rows": count}
         if count <= DIGEST_LIMIT:
@@ -93,14 +93,16 @@ def create_backup(path: Path) -> Summary:
     path = Path(path)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        database = _dump_database(folder)
+        # The inventory must describe the dump exactly, while the site keeps writing (a job's heartbeat
+        # every few seconds): both come from one snapshot.
+        database, rows = _dump_database(folder)
         manifest = {
             "format": FORMAT,
             "created_at": timezone.now().isoformat(),
             "engine": connection.vendor,
             "database": database.name,
             "migrations": _migrations(),
-            "inventory": inventory(),
+            "inventory": rows,
         }
         (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         files = size = 0
@@ -123,9 +125,12 @@ def _file_roots() -> dict[str, Path]:
     return {prefix: root for prefix, root in roots.items() if root.is_dir()}
 
 
-def _dump_database(folder: Path) -> Path:
+def _dump_database(folder: Path) -> tuple[Path, dict]:
+    """The dump, and the inventory of exactly what it holds."""
+    if connection.vendor not in DUMP_NAMES:
+        raise BackupError(f"Backups support SQLite and PostgreSQL, not {connection.vendor}.")
+    target = folder / DUMP_NAMES[connection.vendor]
     if connection.vendor == "sqlite":
-        target = folder / "database.sqlite3"
         source = sqlite3.connect(settings.DATABASES["default"]["NAME"])
         copy = sqlite3.connect(target)
         try:
@@ -133,12 +138,29 @@ def _dump_database(folder: Path) -> Path:
         finally:
             copy.close()
             source.close()
-        return target
-    if connection.vendor == "postgresql":
-        target = folder / "database.pgdump"
-        _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(target)])
-        return target
-    raise BackupError(f"Backups support SQLite and PostgreSQL, not {connection.vendor}.")
+        return target, _inventory_of_file(target)
+    # pg_dump reads the snapshot this transaction exports; the inventory is read in the same transaction.
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+        _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
+              "--file", str(target)])  # fmt: skip
+        rows = inventory()
+    return target, rows
+
+
+def _inventory_of_file(path: Path) -> dict:
+    """The inventory of a SQLite file, read through a connection of its own."""
+    alias = "backup-copy"
+    connections.settings[alias] = {**connections.settings["default"], "NAME": str(path)}
+    try:
+        return inventory(using=alias)
+    finally:
+        connections[alias].close()
+        del connections[alias]
+        del connections.settings[alias]
 
 
 def _run(command: list[str]) -> None:
@@ -168,6 +190,8 @@ def restore_backup(path: Path, *, force: bool = False) -> Summary:
         folder = Path(tmp)
         archive.extractall(folder, filter="data")  # refuses absolute paths, '..' and links out of the folder
         manifest = _read_manifest(folder)
+        if manifest.get("database") not in DUMP_NAMES.values():
+            raise BackupError("Not a Kbase backup: the manifest names no known database file.")
         if manifest["engine"] != connection.vendor:
             raise BackupError(
                 f"This backup is of a {manifest['engine']} database; the configured one is {connection.vendor}."

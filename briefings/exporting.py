@@ -136,8 +136,8 @@ def _typeset(briefing: Briefing, fmt: str, *, bounds: limits.Limits, in_request:
         warm_up()
     try:
         return limits.run_bounded(render, briefing, fmt, limits=bounds)
-    except limits.LimitExceeded as error:
-        if in_request:
+    except (limits.LimitExceeded, limits.ChildCrashed) as error:
+        if in_request:  # a job has more time and memory, and a crash of its own does not cost this request
             raise NeedsJob from error
         raise SelectionError(_("导出未能完成：%(reason)s请缩小范围后重试。") % {"reason": error}) from error
 
@@ -145,7 +145,16 @@ def _typeset(briefing: Briefing, fmt: str, *, bounds: limits.Limits, in_request:
 # --- exports as background jobs -----------------------------------------------------------
 
 
-def start_job(selection: Selection, *, fmt: str, grouping: str | None, title: str, user, session_key: str = "") -> Job:
+def start_job(
+    selection: Selection,
+    *,
+    fmt: str,
+    grouping: str | None,
+    title: str,
+    user,
+    session_key: str = "",
+    client: str = "",
+) -> Job:
     """Queue the export of exactly this selection (the lessons the person saw), for that person only."""
     from jobs.queue import submit
 
@@ -162,6 +171,7 @@ def start_job(selection: Selection, *, fmt: str, grouping: str | None, title: st
         title=_("%(title)s(%(format)s)") % {"title": label[:150], "format": FORMATS[fmt][1]},
         user=user,
         session_key=session_key,
+        client=client,
     )
 
 

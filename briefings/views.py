@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from experiences.models import Practice, Recommendation
 from jobs.models import Job
+from kbase.clients import client_key
 
 from . import collecting, exporting, selection, throttling
 from .checks import pdf_problems
@@ -62,6 +63,11 @@ def export(request: HttpRequest) -> HttpResponse:
         file = exporting.export(chosen, fmt=fmt, user=request.user, grouping=grouping, title=title, in_request=True)
     except exporting.NeedsJob:
         return _queue(request, chosen, fmt=fmt, grouping=grouping, title=title, context=context)
+    except OSError:  # the machine cannot fork now (out of processes or memory): say so, do not 500
+        busy = _("服务器繁忙，暂时无法生成文件，请稍后重试。")
+        response = render(request, "briefings/export.html", context | {"error": busy}, status=503)
+        response["Retry-After"] = "30"
+        return response
     except exporting.EmptySelection:
         return render(request, "briefings/export.html", context | {"selection": selection.Selection(chosen.title)})
     except PDFUnavailable as error:
@@ -78,14 +84,23 @@ def _queue(request: HttpRequest, chosen, *, fmt: str, grouping, title: str, cont
     if not request.user.is_authenticated and not request.session.session_key:
         request.session.save()  # an anonymous reader's jobs are theirs through this session
         request.session.modified = True
-    active = Job.objects.owned_by(request).filter(kind=Job.Kind.EXPORT).active().count()
+    # Counted by client (account, or address behind the proxies): a reader who drops the session cookie is
+    # still the same client.
+    client = client_key(request)
+    active = Job.objects.filter(kind=Job.Kind.EXPORT, client=client).active().count()
     if active >= settings.KBASE_EXPORT_ACTIVE_JOBS:
         busy = _("您已有 %(n)d 个导出任务在进行中，请等它们完成后再试。") % {"n": active}
         response = render(request, "briefings/export.html", context | {"error": busy}, status=429)
         response["Retry-After"] = "30"
         return response
     job = exporting.start_job(
-        chosen, fmt=fmt, grouping=grouping, title=title, user=request.user, session_key=request.session.session_key
+        chosen,
+        fmt=fmt,
+        grouping=grouping,
+        title=title,
+        user=request.user,
+        session_key=request.session.session_key,
+        client=client,
     )
     return HttpResponseRedirect(job.get_absolute_url(), status=303)
 

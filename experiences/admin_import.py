@@ -110,18 +110,19 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def _pending(self, request: HttpRequest, batch: ImportBatch):
         here = reverse("admin:experiences_importbatch_preview", args=[batch.pk])
         if request.method == "POST" and request.POST.get("action") == "cancel":
-            job_kinds.cancel_batch(batch)
-            self.message_user(request, _("已取消导入。"), messages.INFO)
-            return HttpResponseRedirect(reverse("admin:experiences_importbatch_changelist"))
+            if job_kinds.cancel_batch(batch):
+                self.message_user(request, _("已取消导入。"), messages.INFO)
+                return HttpResponseRedirect(reverse("admin:experiences_importbatch_changelist"))
+            return HttpResponseRedirect(here)  # confirmed meanwhile (another tab): show where it is
         if request.method == "POST" and request.POST.get("action") == "confirm":
             job_kinds.start_write(batch, user=request.user)  # a second click finds the batch taken: no double write
             return HttpResponseRedirect(here)
         plan = job_kinds.load_plan(batch)
         if plan is None:  # stored by an older importer, or lost: analyse the file again
-            ImportBatch.objects.filter(pk=batch.pk, state=ImportBatch.State.PENDING).update(
+            if ImportBatch.objects.filter(pk=batch.pk, state=ImportBatch.State.PENDING).update(
                 state=ImportBatch.State.PARSING
-            )
-            job_kinds.start_analysis(batch, user=request.user)
+            ):
+                job_kinds.start_analysis(batch, user=request.user)
             return HttpResponseRedirect(here)
         context = {
             **self.admin_site.each_context(request),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from jobs import kinds
 from jobs.kinds import JobFailed, JobKind, Outcome
+from jobs.limits import in_child
 from jobs.models import Job, private_storage
 
 from . import caching, search, segmentation
@@ -76,11 +77,11 @@ def _prepare_analysis() -> None:
 
 
 def _analysis_failed(job: Job, reason: str) -> None:
-    batch = ImportBatch.objects.filter(pk=job.params.get("batch"), state=ImportBatch.State.PARSING).first()
+    batch = ImportBatch.objects.filter(pk=job.params.get("batch")).first()
     if batch is None:
         return
     state = ImportBatch.State.CANCELLED if job.state == Job.State.CANCELLED else ImportBatch.State.FAILED
-    _close_batch(batch, state=state, message=reason)
+    _close_batch(batch, state=state, message=reason, was=ImportBatch.State.PARSING)
 
 
 # --- writing what the preview showed ------------------------------------------------------
@@ -140,10 +141,12 @@ def _write(job_id: int, *, report) -> Outcome:
         "drafts": result.practices + result.recommendations,
     }
     ImportBatch.objects.filter(pk=batch.pk).update(message=message)
+    # The IDF table of a child dies with it: the supervising process adds the new documents to its own.
+    handover = [d.term_frequencies for d in plan.documents] if in_child() else None
     return Outcome(
         message=message,
         summary={"batch": batch.pk, "documents": [d.pk for d in result.documents]},
-        handover=[d.term_frequencies for d in plan.documents],
+        handover=handover,
     )
 
 
@@ -157,36 +160,46 @@ def _written(job: Job, outcome: Outcome) -> None:
 
 
 def _write_failed(job: Job, reason: str) -> None:
-    """The write's transaction rolled back. Cancelled: the preview stands. Failed: the batch fails, with why."""
-    batch = ImportBatch.objects.filter(pk=job.params.get("batch"), state=ImportBatch.State.WRITING).first()
+    """The write's transaction rolled back. Cancelled: the preview stands. Failed: the batch fails, with why.
+
+    Unless it committed after all (the job stopped between the commit and its
+    report, or a second attempt found the batch imported): then it succeeded.
+    """
+    batch = ImportBatch.objects.filter(pk=job.params.get("batch")).first()
     if batch is None:
         return
-    if job.state == Job.State.CANCELLED:
-        ImportBatch.objects.filter(pk=batch.pk).update(state=ImportBatch.State.PENDING)
+    if batch.state == ImportBatch.State.IMPORTED:
+        Job.objects.filter(pk=job.pk).update(
+            state=Job.State.SUCCEEDED, error="", progress=100, step=batch.message[:200],
+            result={"message": batch.message, "batch": batch.pk},
+        )  # fmt: skip
+        _written(job, Outcome())
         return
-    _close_batch(batch, state=ImportBatch.State.FAILED, message=reason)
+    if job.state == Job.State.CANCELLED:
+        ImportBatch.objects.filter(pk=batch.pk, state=ImportBatch.State.WRITING).update(state=ImportBatch.State.PENDING)
+        return
+    _close_batch(batch, state=ImportBatch.State.FAILED, message=reason, was=ImportBatch.State.WRITING)
 
 
 def cancel_batch(batch: ImportBatch) -> bool:
     """The curator's 取消 on a pending batch: nothing was written; the upload and its analysis go."""
-    if batch.state not in (ImportBatch.State.PENDING, ImportBatch.State.PARSING):
+    return _close_batch(
+        batch, state=ImportBatch.State.CANCELLED, message=_("已取消导入。"), was=ImportBatch.State.PENDING
+    )
+
+
+def _close_batch(batch: ImportBatch, *, state: str, message: str, was: str) -> bool:
+    """End a batch that is still in state ``was`` (a confirmation in another tab may have moved it on)."""
+    closed = ImportBatch.objects.filter(pk=batch.pk, state=was).update(
+        state=state, message=message, plan_file="", file="", finished_at=timezone.now()
+    )
+    if not closed:
         return False
-    if batch.job_id and batch.state == ImportBatch.State.PARSING:
-        from jobs.running import cancel
-
-        cancel(batch.job)
-    _close_batch(batch, state=ImportBatch.State.CANCELLED, message=_("已取消导入。"))
-    return True
-
-
-def _close_batch(batch: ImportBatch, *, state: str, message: str) -> None:
     if batch.plan_file:
         private_storage().delete(batch.plan_file)
     if batch.file:
         batch.file.delete(save=False)
-    ImportBatch.objects.filter(pk=batch.pk).update(
-        state=state, message=message, plan_file="", file="", finished_at=timezone.now()
-    )
+    return True
 
 
 # --- rebuilds -----------------------------------------------------------------------------

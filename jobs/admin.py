@@ -25,7 +25,8 @@ class JobAdmin(admin.ModelAdmin):
     list_select_related = ["requested_by"]
     date_hierarchy = "created_at"
     actions = ["cancel_jobs"]
-    readonly_fields = [f.name for f in Job._meta.fields if f.name != "id"]
+    exclude = ["result_file"]  # a link to it would need a public URL; result_file_name says what it is
+    readonly_fields = [f.name for f in Job._meta.fields if f.name not in ("id", "result_file")] + ["result_file_name"]
     change_list_template = "admin/jobs/job/change_list.html"
 
     def has_add_permission(self, request):
@@ -33,6 +34,18 @@ class JobAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A job being run must be cancelled, not deleted: its supervisor and its import batch still refer to it.
+        return super().has_delete_permission(request, obj) and (obj is None or obj.finished)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset.exclude(state__in=[Job.State.QUEUED, Job.State.RUNNING]))
+
+    @admin.display(description=gettext_lazy("结果文件"))
+    def result_file_name(self, obj):
+        # The file itself is served only to whoever asked for it (jobs:download), not through the admin.
+        return obj.result_name if obj.result_file else "—"
 
     def changelist_view(self, request, extra_context=None):
         running.reap_stale()

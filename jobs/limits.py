@@ -109,13 +109,19 @@ def run_bounded(
         from django.db import connections
 
         connections.close_all()
+    parent = os.getpid()
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        raise
     if pid == 0:  # pragma: no cover - the child's coverage is not collected; its behaviour is tested
         os.close(read_end)
         if on_message is not None:
             kwargs["report"] = lambda message: _send(write_end, "m", message)
-        _child(fn, args, kwargs, limits=limits, uses_database=uses_database, nice=nice, out=write_end)
+        _child(fn, args, kwargs, parent=parent, limits=limits, uses_database=uses_database, nice=nice, out=write_end)
     os.close(write_end)
     child = _Child(pid)
     try:
@@ -150,14 +156,15 @@ def _supervise(child: _Child, pipe: int, *, limits: Limits, on_message, should_s
     deadline = time.monotonic() + limits.seconds
     reader = _MessageReader(pipe)
     outcome: tuple[str, Any] | None = None
+    poller = select.poll()  # not select(): a busy worker's descriptors may be numbered past 1024
+    poller.register(pipe, select.POLLIN)
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise LimitExceeded("time", _("超过时间上限(%(seconds)d 秒),已停止。") % {"seconds": limits.seconds})
         if should_stop is not None and should_stop():
             raise Cancelled(_("已取消。"))
-        ready, _w, _x = select.select([pipe], [], [], min(poll, remaining))
-        if not ready:
+        if not poller.poll(min(poll, remaining) * 1000):
             continue
         for kind, payload in reader.read():
             if kind == "m":
@@ -218,10 +225,21 @@ def _send(fd: int, kind: str, payload: Any) -> None:
         view = view[written:]
 
 
-def _child(fn, args, kwargs, *, limits: Limits, uses_database: bool, nice: int, out: int) -> None:  # pragma: no cover
+_in_child = False
+
+
+def in_child() -> bool:
+    """Whether this process is a bounded child (what it changes in its own memory dies with it)."""
+    return _in_child
+
+
+def _child(
+    fn, args, kwargs, *, parent: int, limits: Limits, uses_database: bool, nice: int, out: int
+) -> None:  # pragma: no cover
+    global _in_child
+    _in_child = True
     code = 0
     try:
-        parent = os.getppid()
         _become_independent(parent)
         if nice:
             _lower_priority(nice)

@@ -27,6 +27,9 @@ class JobFileStorage(FileSystemStorage):
     def location(self) -> str:
         return os.path.abspath(self.base_location)
 
+    def url(self, name):
+        raise ValueError("Job files have no public URL: they are served by jobs:download to their owner.")
+
 
 _storage = JobFileStorage()
 
@@ -76,10 +79,11 @@ class Job(models.Model):
         related_name="+",
     )
     session_key = models.CharField(_("会话"), max_length=40, blank=True, editable=False)
+    client = models.CharField(_("来源"), max_length=64, blank=True, editable=False)  # account or address
     progress = models.PositiveSmallIntegerField(_("进度(%)"), default=0)
     step = models.CharField(_("当前步骤"), max_length=200, blank=True)
     result = models.JSONField(_("结果"), default=dict, blank=True)
-    result_file = models.FileField(_("结果文件"), storage=private_storage, upload_to="results/%Y/%m/", blank=True)
+    result_file = models.FileField(_("结果文件"), storage=private_storage, blank=True)
     result_name = models.CharField(_("下载文件名"), max_length=200, blank=True)
     result_type = models.CharField(_("文件类型"), max_length=120, blank=True)
     error = models.TextField(_("失败原因"), blank=True)

@@ -23,14 +23,20 @@ from .models import Job
 logger = logging.getLogger(__name__)
 
 
-def submit(*, kind: str, params: dict, title: str = "", user=None, session_key: str = "") -> Job:
-    """Record a job and start it once the caller's transaction commits."""
+def submit(*, kind: str, params: dict, title: str = "", user=None, session_key: str = "", client: str = "") -> Job:
+    """Record a job and hand it over once the caller's transaction commits (inline: at once, in tests).
+
+    ``client`` is who asked as the rate limits see it (an account, or an
+    address behind the proxies): it caps how many jobs one client may queue.
+    """
+    signed_in = user is not None and user.is_authenticated
     job = Job.objects.create(
         kind=kind,
         params=params,
         title=title[:200],
-        requested_by=user if user is not None and user.is_authenticated else None,
-        session_key="" if user is not None and user.is_authenticated else (session_key or ""),
+        requested_by=user if signed_in else None,
+        session_key="" if signed_in else (session_key or ""),
+        client=client[:64],
     )
     if settings.KBASE_JOBS_MODE == "inline":
         dispatch(job.pk)
@@ -39,11 +45,12 @@ def submit(*, kind: str, params: dict, title: str = "", user=None, session_key: 
     return job
 
 
-def dispatch(job_id: int, *, countdown: float = 0) -> None:
+def dispatch(job_id: int, *, countdown: float = 0, resend: bool = False) -> None:
+    """Hand the job to whatever runs jobs. ``resend``: a job already sent once, whose message may be lost."""
     Job.objects.filter(pk=job_id).update(dispatched_at=timezone.now())
     mode = settings.KBASE_JOBS_MODE
     if mode == "celery":
-        _send_to_celery(job_id, countdown=countdown)
+        _send_to_celery(job_id, countdown=countdown, resend=resend)
     elif mode == "thread":
         _executor().submit(_run_in_thread, job_id, countdown)
     else:
@@ -52,7 +59,7 @@ def dispatch(job_id: int, *, countdown: float = 0) -> None:
         execute(job_id)
 
 
-def _send_to_celery(job_id: int, *, countdown: float) -> None:
+def _send_to_celery(job_id: int, *, countdown: float, resend: bool) -> None:
     from .tasks import run_job
 
     job = Job.objects.get(pk=job_id)
@@ -62,6 +69,8 @@ def _send_to_celery(job_id: int, *, countdown: float) -> None:
         run_job.apply_async(args=[job_id], countdown=countdown or None, time_limit=backstop)
     except Exception as error:  # kombu raises OperationalError and others when the broker is unreachable
         logger.error("job %s could not be queued: %s", job_id, error)
+        if resend:
+            return  # its first message may well be in the broker still: the next sweep tries again
         from .running import fail_undispatched
 
         fail_undispatched(job_id, _("后台任务服务暂时不可用,任务未能排队,请稍后重试。"))

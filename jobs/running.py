@@ -5,9 +5,12 @@ caller itself runs. The work runs in a forked child (``limits.run_bounded``)
 that its time and memory limits really stop; this process, the supervisor,
 writes progress and a heartbeat, watches for a cancel request, and records
 the end. A job whose supervisor died (a worker killed, a machine lost) stops
-beating and is found by ``reap_stale``: run again if attempts remain (every
-kind is safe to run again: imports write in one transaction and check their
-batch's state inside it), else marked failed.
+beating and is found by ``reap_stale``: run again if attempts remain, else
+marked failed. Running again is safe because each kind makes its effect in
+one step at its end (imports write in one transaction and mark their batch
+imported inside it; exports save their file last), and because every write
+of a supervisor is conditional on its own attempt: a supervisor that was
+presumed dead and replaced cannot overwrite what its successor records.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,15 +35,25 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 0.5  # seconds between progress writes
 CHECK_EVERY = 1.0  # seconds between looks at the cancel flag
 HEARTBEAT_EVERY = 5.0
+# A lost connection or a child killed from outside: worth another attempt. Anything else the work raises
+# (an IntegrityError included) would fail the same way again.
+TRANSIENT = (OperationalError, InterfaceError, limits.ChildCrashed)
 
 
 def execute(job_id: int) -> None:
     """Run a queued job to its end. Does nothing if another worker has it, or it is no longer queued."""
     reap_stale()
+    queued = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).values_list("kind", flat=True).first()
+    if queued is None:
+        return
+    kind = kinds.get(queued)
+    if kind.prepare is not None:
+        # Before the claim: what it loads can take longer than a heartbeat's patience (the segmenter's IDF
+        # table over a large base), and nothing here is the job's own work yet.
+        kind.prepare()
     job = _claim(job_id)
     if job is None:
         return
-    kind = kinds.get(job.kind)
     monitor = _Monitor(job)
     try:
         outcome = _run(job, kind, monitor)
@@ -50,11 +63,10 @@ def execute(job_id: int) -> None:
         _finish(job, kind, state=Job.State.FAILED, error=str(error))
     except kinds.JobFailed as error:
         _finish(job, kind, state=Job.State.FAILED, error=str(error))
-    except (DatabaseError, limits.ChildCrashed) as error:
-        # Transient: a lost connection, a child killed from outside. Run again if attempts remain.
+    except TRANSIENT as error:
         logger.warning("job %s (%s) attempt %s failed: %s", job.pk, job.kind, job.attempts, error)
         if job.attempts < settings.KBASE_JOB_MAX_ATTEMPTS:
-            _requeue(job.pk)
+            _requeue(job)
         else:
             _finish(job, kind, state=Job.State.FAILED, error=_crash_message(job.attempts))
     except Exception:
@@ -65,9 +77,9 @@ def execute(job_id: int) -> None:
 
 
 def _run(job: Job, kind: kinds.JobKind, monitor: _Monitor) -> kinds.Outcome:
-    if kind.prepare is not None:
-        kind.prepare()
-    if settings.KBASE_JOBS_ISOLATION and limits.can_fork():
+    # Inside a transaction (an inline job in a test) the child could not see the caller's rows, and closing
+    # the connection before forking would roll them back: such a job runs in this process.
+    if settings.KBASE_JOBS_ISOLATION and limits.can_fork() and not connection.in_atomic_block:
         return limits.run_bounded(
             kind.run,
             job.pk,
@@ -95,6 +107,11 @@ def _claim(job_id: int) -> Job | None:
     return Job.objects.get(pk=job_id)
 
 
+def _mine(job: Job):
+    """The job's row, as long as this attempt still holds it (not reaped and run again by another worker)."""
+    return Job.objects.filter(pk=job.pk, state=Job.State.RUNNING, attempts=job.attempts)
+
+
 class _Monitor:
     """The supervisor's view of a running job: progress writes, heartbeat, cancel requests."""
 
@@ -112,7 +129,7 @@ class _Monitor:
             return
         self.step = step
         self.last_write = self.last_beat = now
-        Job.objects.filter(pk=self.job.pk).update(
+        _mine(self.job).update(
             progress=max(0, min(99, int(percent))), step=str(step)[:200], heartbeat_at=timezone.now()
         )
 
@@ -120,7 +137,8 @@ class _Monitor:
         now = time.monotonic()
         if now - self.last_beat >= HEARTBEAT_EVERY:
             self.last_beat = now
-            Job.objects.filter(pk=self.job.pk).update(heartbeat_at=timezone.now())
+            if not _mine(self.job).update(heartbeat_at=timezone.now()):
+                return True  # presumed dead and taken over, or ended from outside: stop this attempt
         if now - self.last_check < CHECK_EVERY:
             return False
         self.last_check = now
@@ -148,34 +166,44 @@ def _succeed(job: Job, kind: kinds.JobKind, outcome: kinds.Outcome) -> None:
             "result_type": outcome.content_type[:120],
             "expires_at": now + timedelta(seconds=settings.KBASE_JOB_RESULT_SECONDS),
         }
-    Job.objects.filter(pk=job.pk).update(**fields)
+    if not _mine(job).update(**fields):
+        return  # another attempt holds the job now; it records its own end
     if kind.after_success is not None:
         job.refresh_from_db()
-        try:
-            kind.after_success(job, outcome)
-        except Exception:  # the work is done and recorded; a failed cache bump must not undo that
-            logger.exception("after_success of job %s failed", job.pk)
+        _hook(kind.after_success, job, outcome)
 
 
 def _finish(job: Job, kind: kinds.JobKind, *, state: str, error: str) -> None:
-    Job.objects.filter(pk=job.pk).update(state=state, error=error, step="", finished_at=timezone.now())
+    if not _mine(job).update(state=state, error=error, step="", finished_at=timezone.now()):
+        return
     job.refresh_from_db()
     if kind.after_failure is not None:
-        try:
-            kind.after_failure(job, error)
-        except Exception:
-            logger.exception("after_failure of job %s failed", job.pk)
+        _hook(kind.after_failure, job, error)
+
+
+def _hook(function, job: Job, argument) -> None:
+    """What an app does after a job ends; its failure is logged, and must not undo the job's recorded end."""
+    try:
+        function(job, argument)
+    except Exception:
+        logger.exception("the end hook of job %s failed", job.pk)
 
 
 def _crash_message(attempts: int) -> str:
     return _("执行任务的进程意外停止(已尝试 %(n)d 次),请稍后重试或联系管理员。") % {"n": attempts}
 
 
-def _requeue(job_id: int) -> None:
+def _requeue(job: Job) -> None:
+    """Another attempt, unless someone asked to cancel the job meanwhile: then it ends cancelled."""
     from .queue import dispatch
 
-    Job.objects.filter(pk=job_id).update(state=Job.State.QUEUED, step=_("等待重试"), heartbeat_at=None)
-    transaction.on_commit(lambda: dispatch(job_id, countdown=5))
+    again = (
+        _mine(job).filter(cancel_requested=False).update(state=Job.State.QUEUED, step=_("等待重试"), heartbeat_at=None)
+    )
+    if again:
+        transaction.on_commit(lambda: dispatch(job.pk, countdown=5))
+    else:
+        _finish(job, kinds.get(job.kind), state=Job.State.CANCELLED, error=_("已取消。"))
 
 
 def cancel(job: Job) -> bool:
@@ -190,7 +218,7 @@ def cancel(job: Job) -> bool:
         job.refresh_from_db()
         kind = kinds.get(job.kind)
         if kind.after_failure is not None:
-            kind.after_failure(job, job.error)
+            _hook(kind.after_failure, job, job.error)
     return True
 
 
@@ -199,7 +227,7 @@ REAP_EVERY = 10.0
 
 
 def reap_stale(*, force: bool = False) -> None:
-    """Jobs nobody is running any more: run them again or fail them; and result files past their day.
+    """Jobs nobody is running any more: run them again or end them; and result files past their day.
 
     Called on every job page and job start; does its queries at most every
     REAP_EVERY seconds per process.
@@ -213,48 +241,56 @@ def reap_stale(*, force: bool = False) -> None:
     stale = now - timedelta(seconds=settings.KBASE_JOB_STALE_SECONDS)
     for job in Job.objects.filter(state=Job.State.RUNNING, heartbeat_at__lt=stale)[:20]:
         _reap_one(job, stale)
-    if settings.KBASE_JOBS_MODE == "celery":
-        # A broker restarted without persistence loses queued messages: send them again (a claim runs each once).
-        lost = now - timedelta(seconds=settings.KBASE_JOB_REDISPATCH_SECONDS)
+    if settings.KBASE_JOBS_MODE != "inline":
+        # A broker restarted without persistence forgets its queue, a web worker restarted drops the jobs its
+        # thread had not started: send those again (a claim runs each once, however often it is sent).
         from .queue import dispatch
 
-        for job_id in Job.objects.filter(state=Job.State.QUEUED, dispatched_at__lt=lost).values_list("pk", flat=True)[
-            :20
-        ]:
-            dispatch(job_id)
+        lost = now - timedelta(seconds=settings.KBASE_JOB_REDISPATCH_SECONDS)
+        waiting = Job.objects.filter(state=Job.State.QUEUED, dispatched_at__lt=lost, cancel_requested=False)
+        for job_id in waiting.values_list("pk", flat=True)[:20]:
+            dispatch(job_id, resend=True)
     _drop_expired_files(now)
 
 
 def _reap_one(job: Job, stale) -> None:
+    presumed_dead = Job.objects.filter(pk=job.pk, state=Job.State.RUNNING, heartbeat_at__lt=stale)
     kind = kinds.get(job.kind)
-    if job.attempts < settings.KBASE_JOB_MAX_ATTEMPTS:
-        taken = Job.objects.filter(pk=job.pk, state=Job.State.RUNNING, heartbeat_at__lt=stale).update(
-            state=Job.State.QUEUED, step=_("执行进程已停止,等待重试"), heartbeat_at=None
-        )
-        if taken:
+    if job.attempts < settings.KBASE_JOB_MAX_ATTEMPTS and not job.cancel_requested:
+        if presumed_dead.update(state=Job.State.QUEUED, step=_("执行进程已停止,等待重试"), heartbeat_at=None):
             logger.warning("job %s (%s): its worker stopped; queued again", job.pk, job.kind)
             from .queue import dispatch
 
             transaction.on_commit(lambda: dispatch(job.pk))
         return
-    taken = Job.objects.filter(pk=job.pk, state=Job.State.RUNNING, heartbeat_at__lt=stale).update(
-        state=Job.State.FAILED, error=_crash_message(job.attempts), finished_at=timezone.now()
-    )
-    if taken and kind.after_failure is not None:
-        logger.warning("job %s (%s): its worker stopped; failed after %s attempts", job.pk, job.kind, job.attempts)
+    if job.cancel_requested:
+        state, error = Job.State.CANCELLED, _("已取消。")
+    else:
+        state, error = Job.State.FAILED, _crash_message(job.attempts)
+    if presumed_dead.update(state=state, error=error, finished_at=timezone.now()):
+        logger.warning("job %s (%s): its worker stopped; ended as %s", job.pk, job.kind, state)
         job.refresh_from_db()
-        kind.after_failure(job, job.error)
+        if kind.after_failure is not None:
+            _hook(kind.after_failure, job, job.error)
 
 
 def _drop_expired_files(now) -> None:
     expired = Job.objects.filter(Q(expires_at__lt=now) & ~Q(result_file=""))[:50]
     for job in expired:
-        job.result_file.delete(save=False)
+        try:
+            job.result_file.delete(save=False)
+        except OSError:
+            logger.exception("job %s: its expired file could not be deleted", job.pk)
         Job.objects.filter(pk=job.pk).update(result_file="")
 
 
 def fail_undispatched(job_id: int, reason: str) -> None:
     """A job that could not even be queued (the broker is down) ends at once, with the reason."""
     job = Job.objects.get(pk=job_id)
-    if job.state == Job.State.QUEUED:
-        _finish(job, kinds.get(job.kind), state=Job.State.FAILED, error=reason)
+    if Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
+        state=Job.State.FAILED, error=reason, finished_at=timezone.now()
+    ):
+        job.refresh_from_db()
+        kind = kinds.get(job.kind)
+        if kind.after_failure is not None:
+            _hook(kind.after_failure, job, reason)

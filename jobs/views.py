@@ -13,10 +13,19 @@ from django.views.decorators.http import require_POST
 from . import running
 from .models import Job
 
+IMPORT_KINDS = (Job.Kind.IMPORT_PLAN, Job.Kind.IMPORT_WRITE)
+
 
 def _visible(request: HttpRequest, pk: int) -> Job:
-    """A job is shown to whoever asked for it, and to staff who may view jobs (the admin's view)."""
-    jobs = Job.objects.all() if request.user.has_perm("jobs.view_job") else Job.objects.owned_by(request)
+    """A job is shown to whoever asked for it, to staff who may view jobs (the admin's view), and an
+    import's jobs to every curator who may import (another curator may open the same batch)."""
+    user = request.user
+    if user.has_perm("jobs.view_job"):
+        jobs = Job.objects.all()
+    elif user.has_perm("experiences.add_sourcedocument"):
+        jobs = Job.objects.owned_by(request) | Job.objects.filter(kind__in=IMPORT_KINDS)
+    else:
+        jobs = Job.objects.owned_by(request)
     return get_object_or_404(jobs.select_related("requested_by"), pk=pk)
 
 

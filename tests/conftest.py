@@ -40,7 +40,7 @@ def _jobs_in_process(settings, tmp_path_factory):
     """Jobs run inside the test, in its transaction, before ``submit`` returns (no worker, no fork).
 
     The limits themselves (the fork, the kill) are tested in test_job_limits.py, and the whole path
-    with a real Celery worker in test_job_worker.py.
+    with a real Celery worker in test_production_stack.py.
     """
     settings.KBASE_JOBS_MODE = "inline"
     settings.KBASE_JOBS_ISOLATION = False

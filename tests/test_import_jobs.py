@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DatabaseError
+from django.db import IntegrityError, OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -182,7 +182,7 @@ def test_a_lost_database_connection_is_retried_once(admin_client, media, held, m
 
     def flaky(*args, **kwargs):
         calls.append(1)
-        raise DatabaseError("server closed the connection unexpectedly")
+        raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr("experiences.job_kinds.plan_import", flaky)
     running.execute(job_id)
@@ -193,3 +193,60 @@ def test_a_lost_database_connection_is_retried_once(admin_client, media, held, m
     job.refresh_from_db()
     assert job.state == Job.State.FAILED
     assert len(calls) == settings.KBASE_JOB_MAX_ATTEMPTS
+
+
+def test_an_error_of_the_work_itself_is_not_retried(admin_client, media, held, monkeypatch):
+    upload(admin_client)
+    job_id = ImportBatch.objects.get().job_id
+
+    def broken(*args, **kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr("experiences.job_kinds.plan_import", broken)
+    running.execute(job_id)
+    job = Job.objects.get(pk=job_id)
+    assert job.state == Job.State.FAILED
+    assert job.attempts == 1
+    assert "内部错误" in job.error
+
+
+def test_a_job_cancelled_while_its_worker_dies_ends_cancelled_not_queued_forever(admin_client, media, held, settings):
+    upload(admin_client)
+    batch = ImportBatch.objects.get()
+    long_ago = timezone.now() - timedelta(seconds=settings.KBASE_JOB_STALE_SECONDS + 5)
+    Job.objects.filter(pk=batch.job_id).update(
+        state=Job.State.RUNNING, attempts=1, heartbeat_at=long_ago, cancel_requested=True
+    )
+    running.reap_stale(force=True)
+    assert Job.objects.get(pk=batch.job_id).state == Job.State.CANCELLED
+    batch.refresh_from_db()
+    assert batch.state == ImportBatch.State.CANCELLED
+
+
+def test_a_write_whose_report_was_lost_after_its_commit_is_recorded_as_done(admin_client, media, held):
+    """The worker died between the commit and its report: the next attempt finds the batch imported."""
+    preview = upload(admin_client)
+    running.execute(ImportBatch.objects.get().job_id)
+    admin_client.post(preview, {"action": "confirm"})
+    batch = ImportBatch.objects.get()
+    running.execute(batch.job_id)  # written and recorded
+    Job.objects.filter(pk=batch.job_id).update(state=Job.State.QUEUED)  # as if its end had never been recorded
+    running.execute(batch.job_id)  # the second attempt is refused by the batch's state…
+    job = Job.objects.get(pk=batch.job_id)
+    assert job.state == Job.State.SUCCEEDED  # …and recorded as the success it was
+    assert batch.documents.count() == 1
+
+
+def test_cancelling_an_old_preview_after_a_confirmation_in_another_tab_keeps_the_import(admin_client, media):
+    preview = upload(admin_client)
+    admin_client.post(preview, {"action": "confirm"})  # tab 1: imported
+    batch = ImportBatch.objects.get()
+    assert batch.state == ImportBatch.State.IMPORTED
+    from experiences import job_kinds
+
+    stale = ImportBatch.objects.get(pk=batch.pk)
+    stale.state = ImportBatch.State.PENDING  # tab 2 still shows the preview
+    assert not job_kinds.cancel_batch(stale)
+    batch.refresh_from_db()
+    assert batch.state == ImportBatch.State.IMPORTED
+    assert batch.file  # the original stays: the imported documents point to it

@@ -51,6 +51,7 @@ class Migration(migrations.Migration):
                 ("title", models.CharField(blank=True, max_length=200, verbose_name="说明")),
                 ("params", models.JSONField(blank=True, default=dict, verbose_name="参数")),
                 ("session_key", models.CharField(blank=True, editable=False, max_length=40, verbose_name="会话")),
+                ("client", models.CharField(blank=True, editable=False, max_length=64, verbose_name="来源")),
                 ("progress", models.PositiveSmallIntegerField(default=0, verbose_name="进度(%)")),
                 ("step", models.CharField(blank=True, max_length=200, verbose_name="当前步骤")),
                 ("result", models.JSONField(blank=True, default=dict, verbose_name="结果")),
@@ -59,7 +60,7 @@ class Migration(migrations.Migration):
                     models.FileField(
                         blank=True,
                         storage=jobs.models.private_storage,
-                        upload_to="results/%Y/%m/",
+                        upload_to="",
                         verbose_name="结果文件",
                     ),
                 ),

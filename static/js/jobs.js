@@ -10,9 +10,14 @@
     var step = box.querySelector(".job-step-text");
     var percent = box.querySelector(".job-percent");
     var delay = 700;
+    var gone = false;
     function poll() {
       fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
-        .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
+        .then(function (response) {
+          if (response.status === 403 || response.status === 404) { gone = true; throw new Error(response.status); }
+          if (!response.ok) throw new Error(response.status);
+          return response.json();
+        })
         .then(function (data) {
           bar.value = data.progress;
           bar.textContent = data.progress + "%";
@@ -27,7 +32,10 @@
           delay = Math.min(delay * 1.2, 3000);
           setTimeout(poll, delay);
         })
-        .catch(function () { setTimeout(poll, 5000); });
+        .catch(function () {
+          if (gone) { step.textContent = " · 无法查看这个任务的进度，请刷新页面。"; return; }
+          setTimeout(poll, 5000);  // a network blip or a server restart: keep trying, more slowly
+        });
     }
     if (!FINISHED[box.getAttribute("data-job-state")]) setTimeout(poll, delay);
   }
