@@ -1,19 +1,23 @@
-"""Handing a job to whatever runs jobs here: Celery workers, a thread of this process, or the caller.
+"""Handing a job to whatever runs jobs here: Celery workers, a process started by this one, or the caller.
 
 ``KBASE_JOBS_MODE`` (README): ``celery`` when a broker is configured (any
 number of worker machines), ``thread`` otherwise (``make run``: the embedded
-default needs nothing), ``inline`` in tests (the job runs before ``submit``
-returns). The work itself runs under the same limits in every mode.
+default needs nothing; a thread starts ``manage.py run_job`` for each job and
+waits for it), ``inline`` in tests (the job runs before ``submit`` returns).
+The work itself runs under the same limits in every mode.
 """
 
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import close_old_connections, connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -89,16 +93,16 @@ def _executor() -> ThreadPoolExecutor:
 
 
 def _run_in_thread(job_id: int, countdown: float) -> None:
-    import time
+    """Run the job in a process of its own (``manage.py run_job``), which this thread waits for.
 
-    from .running import execute
-
+    Not in this thread: the web process has other threads, and a child forked
+    from a process with threads can inherit a lock another thread held at that
+    moment (logging's, a connection's) and wait for it forever.
+    """
     if countdown:
         time.sleep(countdown)
-    close_old_connections()
+    command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "run_job", str(job_id)]
     try:
-        execute(job_id)
-    except Exception:
-        logger.exception("job %s: the supervisor failed", job_id)
-    finally:
-        connections.close_all()  # this thread's own connections
+        subprocess.run(command, cwd=settings.BASE_DIR, check=False)
+    except OSError:
+        logger.exception("job %s: could not start its process", job_id)
