@@ -22,7 +22,7 @@ def queue_configuration(app_configs=None, **kwargs) -> list[checks.CheckMessage]
     if not settings.DEBUG and settings.KBASE_JOBS_MODE == "thread":
         messages.append(
             checks.Warning(
-                _("没有配置任务队列:导入、导出等后台任务在网页进程的线程中运行,进程重启时会中断。"),
+                _("没有配置任务队列:导入、导出等后台任务由网页进程自己启动,网页进程重启时尚未开始的任务会延迟。"),
                 hint=_("设置 CELERY_BROKER_URL(例如 redis://127.0.0.1:6379/1)并启动 celery -A kbase worker。"),
                 id="jobs.W002",
             )
