@@ -47,6 +47,17 @@ def redis_answers(url: str) -> bool:
         return False
 
 
+def same_engine_as_tests() -> str | None:
+    """A database URL on the server the test suite runs on (PostgreSQL), or None for SQLite files."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if not database["ENGINE"].endswith("postgresql"):
+        return None
+    credentials = database["USER"] + (f":{database['PASSWORD']}" if database.get("PASSWORD") else "")
+    return f"postgres://{credentials}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/postgres"
+
+
 def new_database(base_url: str | None, *, folder: Path, name: str) -> str:
     """A SQLite file in ``folder``, or a fresh PostgreSQL database ``name`` beside ``base_url``'s."""
     if not base_url or base_url.startswith("sqlite"):

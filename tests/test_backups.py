@@ -7,9 +7,8 @@ import os
 import tarfile
 
 import pytest
-from django.conf import settings as django_settings
 
-from tests.stack import build, drop_database, new_database
+from tests.stack import build, drop_database, new_database, same_engine_as_tests
 
 INVENTORY = "from backups.archive import inventory\nimport json\nprint(json.dumps(inventory()))"
 DETAILS = """
@@ -46,10 +45,7 @@ batch.file.save("备份.txt", ContentFile("上传的原文件".encode()), save=T
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
-    database = django_settings.DATABASES["default"]
-    base = None
-    if database["ENGINE"].endswith("postgresql"):
-        base = f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/x"
+    base = same_engine_as_tests()
     folder = tmp_path_factory.mktemp("backup")
     stack = build(folder / "a", database_url=base, redis_url="", name=f"kbase_backup_a_{os.getpid()}")
     stack.python(SETUP)

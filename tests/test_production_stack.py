@@ -14,10 +14,9 @@ import os
 import time
 
 import pytest
-from django.conf import settings as django_settings
 
 from tests.corpus import compilation
-from tests.stack import Browser, build, drop_database, redis_answers
+from tests.stack import Browser, build, drop_database, redis_answers, same_engine_as_tests
 
 REDIS = os.environ.get("KBASE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 pytestmark = [
@@ -29,10 +28,7 @@ LONG_LESSON_CHARS = 600_000  # typesetting this takes many seconds: past both bu
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    database = django_settings.DATABASES["default"]
-    base_url = None
-    if database["ENGINE"].endswith("postgresql"):
-        base_url = f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/x"
+    base_url = same_engine_as_tests()
     folder = tmp_path_factory.mktemp("stack")
     stack = build(
         folder,
