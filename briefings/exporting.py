@@ -168,7 +168,7 @@ def start_job(
     return submit(
         kind=Job.Kind.EXPORT,
         params=params,
-        title=_("%(title)s(%(format)s)") % {"title": label[:150], "format": FORMATS[fmt][1]},
+        title=_("%(title)s（%(format)s）") % {"title": label[:150], "format": FORMATS[fmt][1]},
         user=user,
         session_key=session_key,
         client=client,
@@ -195,7 +195,7 @@ def _run_job(job_id: int, *, report) -> Outcome:
     if fmt == "pdf":
         from .pdf import page_count
 
-        message = _("%(counts)s,共 %(pages)d 页。") % {"counts": message, "pages": page_count(content)}
+        message = _("%(counts)s，共 %(pages)d 页。") % {"counts": message, "pages": page_count(content)}
     return Outcome(
         message=message,
         summary={"bytes": len(content), "lessons": len(briefing.lessons)},

@@ -143,7 +143,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "batch": batch,
             "job": batch.job,
             "next_url": request.path,
-            "title": (_("正在导入:%(name)s") if writing else _("正在解析:%(name)s")) % {"name": batch.original_name},
+            "title": (_("正在导入：%(name)s") if writing else _("正在解析：%(name)s")) % {"name": batch.original_name},
         }
         return TemplateResponse(request, "admin/experiences/importbatch/progress.html", context)
 

@@ -80,7 +80,7 @@ def _mark_imported(batch: ImportBatch, *, user) -> None:
     if not taken:
         from .importing import ImportRefused
 
-        raise ImportRefused(_("这个文件已经导入或已取消,不能再次导入。"))
+        raise ImportRefused(_("这个文件已经导入或已取消，不能再次导入。"))
     batch.state = ImportBatch.State.IMPORTED
 
 

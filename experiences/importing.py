@@ -247,7 +247,8 @@ def apply_plan(
         if since:
             titles = "、".join(quoted_title(d.title) for d in since)
             raise ImportRefused(
-                _("预览之后,相同的文献已被导入,未导入:%(titles)s。如确需重复导入,请选择强制导入。") % {"titles": titles}
+                _("预览之后，相同的文献已被导入，未导入：%(titles)s。如确需重复导入，请选择强制导入。")
+                % {"titles": titles}
             )
     result = write_plan(plan, batch=batch, user=user, progress=progress)
     segmentation.add_to_frequencies([d.term_frequencies for d in plan.documents])

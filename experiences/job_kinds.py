@@ -57,7 +57,7 @@ def _analyse(job_id: int, *, report) -> Outcome:
     report((96, _("保存分析结果")))
     stored = ContentFile(pickle.dumps((PLAN_FORMAT, plan), protocol=pickle.HIGHEST_PROTOCOL))
     name = private_storage().save(f"imports/batch-{batch.pk}.plan", stored)
-    message = _("共 %(docs)d 篇文献、%(drafts)d 条草稿,请查看预览后确认。") % {
+    message = _("共 %(docs)d 篇文献、%(drafts)d 条草稿，请查看预览后确认。") % {
         "docs": len(plan.documents),
         "drafts": sum(d.draft_count for d in plan.documents),
     }
@@ -124,7 +124,7 @@ def _write(job_id: int, *, report) -> Outcome:
     batch = ImportBatch.objects.get(pk=job.params["batch"])
     plan = load_plan(batch)
     if plan is None:
-        raise JobFailed(_("找不到这个文件的解析结果,请重新上传。"))
+        raise JobFailed(_("找不到这个文件的解析结果，请重新上传。"))
     try:
         result = apply_plan(
             plan,
@@ -211,7 +211,7 @@ def _rebuild_index(job_id: int, *, report) -> Outcome:
 
     report((1, _("清空旧索引")))
     count = search.rebuild(progress=progress)
-    return Outcome(message=_("搜索索引已重建,共 %(n)d 条。") % {"n": count}, summary={"entries": count})
+    return Outcome(message=_("搜索索引已重建，共 %(n)d 条。") % {"n": count}, summary={"entries": count})
 
 
 def _rebuild_counts(job_id: int, *, report) -> Outcome:

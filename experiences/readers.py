@@ -179,7 +179,7 @@ def read_docx(data: bytes, *, max_bytes: int, max_xml_bytes: int = DOCX_MAX_XML_
         xml = sum(info.file_size for info in archive.infolist() if info.filename.lower().endswith((".xml", ".rels")))
         if xml > max_xml_bytes:
             raise UnreadableFile(
-                _("Word 文档的内容解压后有 %(size).0f MB,超过上限 %(limit).0f MB,已拒绝。请拆分成几个文件后再导入。")
+                _("Word 文档的内容解压后有 %(size).0f MB，超过上限 %(limit).0f MB，已拒绝。请拆分成几个文件后再导入。")
                 % {"size": xml / 2**20, "limit": max_xml_bytes / 2**20}
             )
         if "word/document.xml" not in archive.namelist():

@@ -72,5 +72,5 @@ class JobAdmin(admin.ModelAdmin):
         if request.method != "POST" or kind not in REBUILDS or not request.user.has_perm("jobs.add_job"):
             return HttpResponseRedirect(back)
         job = queue.submit(kind=kind, params={}, title=str(REBUILDS[kind]), user=request.user)
-        self.message_user(request, _("已提交任务:%(job)s。") % {"job": job}, messages.SUCCESS)
+        self.message_user(request, _("已提交任务：%(job)s。") % {"job": job}, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:jobs_job_change", args=[job.pk]))

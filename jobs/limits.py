@@ -161,7 +161,7 @@ def _supervise(child: _Child, pipe: int, *, limits: Limits, on_message, should_s
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise LimitExceeded("time", _("超过时间上限(%(seconds)d 秒),已停止。") % {"seconds": limits.seconds})
+            raise LimitExceeded("time", _("超过时间上限（%(seconds)d 秒），已停止。") % {"seconds": limits.seconds})
         if should_stop is not None and should_stop():
             raise Cancelled(_("已取消。"))
         if not poller.poll(min(poll, remaining) * 1000):
@@ -179,7 +179,7 @@ def _supervise(child: _Child, pipe: int, *, limits: Limits, on_message, should_s
         exit_code = os.waitstatus_to_exitcode(status) if status is not None else None
         if exit_code == _MEMORY_EXIT:
             raise _memory_exceeded(limits)
-        raise ChildCrashed(_("处理进程异常退出(代码 %(code)s)。") % {"code": exit_code})
+        raise ChildCrashed(_("处理进程异常退出（代码 %(code)s）。") % {"code": exit_code})
     kind, payload = outcome
     if kind == "r":
         return payload
@@ -190,7 +190,7 @@ def _supervise(child: _Child, pipe: int, *, limits: Limits, on_message, should_s
 
 def _memory_exceeded(limits: Limits) -> LimitExceeded:
     megabytes = (limits.memory_bytes or 0) / 2**20
-    return LimitExceeded("memory", _("超过内存上限(%(mb)d MB),已停止。") % {"mb": megabytes})
+    return LimitExceeded("memory", _("超过内存上限（%(mb)d MB），已停止。") % {"mb": megabytes})
 
 
 class _MessageReader:

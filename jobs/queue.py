@@ -77,7 +77,7 @@ def _send_to_celery(job_id: int, *, countdown: float, resend: bool) -> None:
             return  # its first message may well be in the broker still: the next sweep tries again
         from .running import fail_undispatched
 
-        fail_undispatched(job_id, _("后台任务服务暂时不可用,任务未能排队,请稍后重试。"))
+        fail_undispatched(job_id, _("后台任务服务暂时不可用，任务未能排队，请稍后重试。"))
 
 
 _pool: ThreadPoolExecutor | None = None

@@ -71,7 +71,7 @@ def execute(job_id: int) -> None:
             _finish(job, kind, state=Job.State.FAILED, error=_crash_message(job.attempts))
     except Exception:
         logger.exception("job %s (%s) failed", job.pk, job.kind)
-        _finish(job, kind, state=Job.State.FAILED, error=_("处理时发生内部错误,已记录日志,请联系管理员。"))
+        _finish(job, kind, state=Job.State.FAILED, error=_("处理时发生内部错误，已记录日志，请联系管理员。"))
     else:
         _succeed(job, kind, outcome)
 
@@ -190,7 +190,7 @@ def _hook(function, job: Job, argument) -> None:
 
 
 def _crash_message(attempts: int) -> str:
-    return _("执行任务的进程意外停止(已尝试 %(n)d 次),请稍后重试或联系管理员。") % {"n": attempts}
+    return _("执行任务的进程意外停止（已尝试 %(n)d 次），请稍后重试或联系管理员。") % {"n": attempts}
 
 
 def _requeue(job: Job) -> None:
@@ -257,7 +257,7 @@ def _reap_one(job: Job, stale) -> None:
     presumed_dead = Job.objects.filter(pk=job.pk, state=Job.State.RUNNING, heartbeat_at__lt=stale)
     kind = kinds.get(job.kind)
     if job.attempts < settings.KBASE_JOB_MAX_ATTEMPTS and not job.cancel_requested:
-        if presumed_dead.update(state=Job.State.QUEUED, step=_("执行进程已停止,等待重试"), heartbeat_at=None):
+        if presumed_dead.update(state=Job.State.QUEUED, step=_("执行进程已停止，等待重试"), heartbeat_at=None):
             logger.warning("job %s (%s): its worker stopped; queued again", job.pk, job.kind)
             from .queue import dispatch
 
