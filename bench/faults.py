@@ -23,7 +23,6 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.corpus import compilation  # noqa: E402
-from tests.stack import Browser, Stack, build, drop_database, free_port, redis_answers  # noqa: E402
+from tests.stack import Browser, OwnRedis, Stack, build, drop_database, free_port  # noqa: E402
 
 PAGES = ["/", "/places/", "/places/420000/", "/practices/", "/search/?q=%E4%BA%BA%E6%89%8D", "/themes/talent/"]
 failures: list[str] = []
@@ -92,30 +91,6 @@ class Relay:
             for sock in (source, target):
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-
-
-class OwnRedis:
-    def __init__(self, folder: Path):
-        self.port = free_port()
-        self.folder = folder
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        Stack.wait_until(lambda: redis_answers(self.url), what="redis", timeout=15)
-
-    def stop(self) -> None:
-        if self.process:
-            self.process.kill()
-            self.process.wait()
 
 
 def visit(browser: Browser, paths=PAGES) -> dict[str, int]:

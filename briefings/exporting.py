@@ -42,6 +42,10 @@ class NeedsJob(Exception):
     """Too much to typeset inside a request: the caller queues the export as a job instead."""
 
 
+class TooManyJobs(Exception):
+    """This client already has KBASE_EXPORT_ACTIVE_JOBS export jobs waiting or running; the message says so."""
+
+
 @dataclass
 class ExportFile:
     content: bytes
@@ -155,8 +159,17 @@ def start_job(
     session_key: str = "",
     client: str = "",
 ) -> Job:
-    """Queue the export of exactly this selection (the lessons the person saw), for that person only."""
+    """Queue the export of exactly this selection (the lessons the person saw), for that person only.
+
+    ``client`` (an account, or an address behind the proxies) is capped at
+    KBASE_EXPORT_ACTIVE_JOBS active export jobs: a reader who drops the session
+    cookie is still the same client.
+    """
     from jobs.queue import submit
+
+    active = Job.objects.filter(kind=Job.Kind.EXPORT, client=client).active().count() if client else 0
+    if active >= settings.KBASE_EXPORT_ACTIVE_JOBS:
+        raise TooManyJobs(_("您已有 %(n)d 个导出任务在进行中，请等它们完成后再试。") % {"n": active})
 
     params = {
         "selection": dataclasses.asdict(selection),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
@@ -13,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from experiences.models import Practice, Recommendation
-from jobs.models import Job
 from kbase.clients import client_key
 
 from . import collecting, exporting, selection, throttling
@@ -84,24 +82,20 @@ def _queue(request: HttpRequest, chosen, *, fmt: str, grouping, title: str, cont
     if not request.user.is_authenticated and not request.session.session_key:
         request.session.save()  # an anonymous reader's jobs are theirs through this session
         request.session.modified = True
-    # Counted by client (account, or address behind the proxies): a reader who drops the session cookie is
-    # still the same client.
-    client = client_key(request)
-    active = Job.objects.filter(kind=Job.Kind.EXPORT, client=client).active().count()
-    if active >= settings.KBASE_EXPORT_ACTIVE_JOBS:
-        busy = _("您已有 %(n)d 个导出任务在进行中，请等它们完成后再试。") % {"n": active}
+    try:
+        job = exporting.start_job(
+            chosen,
+            fmt=fmt,
+            grouping=grouping,
+            title=title,
+            user=request.user,
+            session_key=request.session.session_key,
+            client=client_key(request),
+        )
+    except exporting.TooManyJobs as busy:
         response = render(request, "briefings/export.html", context | {"error": busy}, status=429)
         response["Retry-After"] = "30"
         return response
-    job = exporting.start_job(
-        chosen,
-        fmt=fmt,
-        grouping=grouping,
-        title=title,
-        user=request.user,
-        session_key=request.session.session_key,
-        client=client,
-    )
     return HttpResponseRedirect(job.get_absolute_url(), status=303)
 
 

@@ -22,6 +22,13 @@ def staff_client(client, db):
 
 
 @pytest.fixture
+def media(settings, tmp_path):
+    """Uploads go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
 def draft_practice(db):
     document = SourceDocument.objects.get(title="兄弟城市党委办公室工作的主要经验和体会")
     practice = Practice.objects.create(

@@ -134,7 +134,7 @@ class Stack:
              "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'],
             cwd=ROOT, env=self.env | (env or {}), stdout=log, stderr=log, start_new_session=True,
         )  # fmt: skip
-        self.wait_until(lambda: self._answers("/robots.txt"), what="gunicorn")
+        self.wait_until(lambda: self.answers("/robots.txt"), what="gunicorn")
 
     def start_worker(self, name: str = "worker", *, concurrency: int = 1, env: dict | None = None) -> None:
         self.stop(name)
@@ -166,7 +166,7 @@ class Stack:
         for name in list(self.processes):
             self.stop(name)
 
-    def _answers(self, path: str) -> bool:
+    def answers(self, path: str) -> bool:
         try:
             return Browser(self).get(path).status < 500
         except OSError:
@@ -226,6 +226,32 @@ def build(folder: Path, *, database_url: str | None, redis_url: str, name: str, 
     stack = Stack(folder=folder, env=env, database_url=url)
     prepare(stack)
     return stack
+
+
+class OwnRedis:
+    """A Redis of one's own on a free port, that keeps nothing on disk: to stop, never the machine's shared one."""
+
+    def __init__(self, folder: Path):
+        self.port = free_port()
+        self.folder = folder
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        Stack.wait_until(lambda: redis_answers(self.url), what="redis", timeout=15)
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.kill()
+            self.process.wait()
 
 
 @dataclass

@@ -98,12 +98,6 @@ SEED = RAW_SEED
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def upload(admin_client, name: str, data: bytes, **extra):
     return admin_client.post(
         reverse("admin:experiences_importbatch_add"), {"file": SimpleUploadedFile(name, data), **extra}

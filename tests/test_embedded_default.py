@@ -24,7 +24,7 @@ def devserver(tmp_path_factory):
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{stack.port}"],
         cwd=ROOT, env=stack.env, stdout=log, stderr=log, start_new_session=True,
     )  # fmt: skip
-    stack.wait_until(lambda: stack._answers("/robots.txt"), what="runserver")
+    stack.wait_until(lambda: stack.answers("/robots.txt"), what="runserver")
     yield stack
     stack.close()
 

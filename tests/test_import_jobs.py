@@ -20,12 +20,6 @@ REPORT = (Path(__file__).resolve().parent / "samples" / "unseen_report.txt").rea
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
 def held(monkeypatch):
     """Jobs are recorded but not run until the test runs them, as when every worker is busy."""
     monkeypatch.setattr("jobs.queue.dispatch", lambda job_id, **kwargs: None)

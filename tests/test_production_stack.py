@@ -16,7 +16,7 @@ import time
 import pytest
 
 from tests.corpus import compilation
-from tests.stack import Browser, build, drop_database, redis_answers, same_engine_as_tests
+from tests.stack import Browser, OwnRedis, build, drop_database, redis_answers, same_engine_as_tests
 
 REDIS = os.environ.get("KBASE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 pytestmark = [
@@ -126,33 +126,25 @@ def test_a_pdf_past_the_requests_budget_becomes_a_job_and_the_jobs_limit_stops_i
 def test_redis_down_while_serving_pages_still_answer(stack):
     """A Redis of the stack's own, stopped mid-flight: pages serve from the database, /healthz says degraded."""
     import shutil
-    import subprocess
-
-    from tests.stack import free_port
 
     if not shutil.which("redis-server"):
         pytest.skip("redis-server is not installed")
-    port = free_port()
-    redis = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
+    redis = OwnRedis(stack.folder)
+    redis.start()
     try:
-        stack.wait_until(lambda: redis_answers(f"redis://127.0.0.1:{port}/0"), what="redis", timeout=10)
-        stack.start_web(workers=1, env={"REDIS_URL": f"redis://127.0.0.1:{port}/0"})
+        stack.start_web(workers=1, env={"REDIS_URL": redis.url})
         reader = Browser(stack)
         assert reader.get("/").status == 200
-        redis.kill()
-        redis.wait()
+        redis.stop()
         for path in ["/", "/places/", "/practices/", "/search/?q=%E4%BA%BA%E6%89%8D"]:
             assert reader.get(path).status == 200, path
         health = reader.get("/healthz")
         assert health.status == 200
         assert health.json()["cache"] == "unavailable"
-        stack.start_web(workers=1, env={"REDIS_URL": f"redis://127.0.0.1:{port}/0"})  # and a worker boots without it
+        stack.start_web(workers=1, env={"REDIS_URL": redis.url})  # and a worker boots without it
         assert reader.get("/places/420000/").status == 200
     finally:
-        redis.kill()
+        redis.stop()
         stack.start_web(workers=2, env={"KBASE_EXPORT_REQUEST_SECONDS": "2", "KBASE_EXPORT_INLINE_CHARS": "2000000"})
 
 
