@@ -219,8 +219,9 @@ def scenario_killed_web_worker(stack: Stack) -> None:
         stack,
         "from experiences.models import Practice, SourceDocument, Status\n"
         "d = SourceDocument.objects.published().first()\n"
-        "p = Practice.objects.create(title='超长', body='长文' * 300000, document=d, status=Status.PUBLISHED)\n"
-        "from experiences.caching import content_changed\ncontent_changed()\nprint(p.pk)",
+        "from experiences import content\n"
+        "p = Practice(title='超长', body='长文' * 300000, document=d, status=Status.PUBLISHED)\n"
+        "content.save(p, comment='fault scenario')\nprint(p.pk)",
     )
     stack.start_web(workers=1, env={"KBASE_EXPORT_INLINE_CHARS": "2000000", "KBASE_EXPORT_REQUEST_SECONDS": "50"})
     reader = Browser(stack)

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from experiences.admin_content import ContentAdmin
+
 from .models import Collection, CollectionItem
 
 
@@ -15,7 +17,7 @@ class CollectionItemInline(admin.TabularInline):
 
 
 @admin.register(Collection)
-class CollectionAdmin(admin.ModelAdmin):
+class CollectionAdmin(ContentAdmin):
     list_display = ["title", "owner", "shared", "item_count", "updated_at"]
     list_filter = ["shared", "owner"]
     search_fields = ["title", "introduction", "owner__username"]

@@ -11,3 +11,9 @@ class BriefingsConfig(AppConfig):
         from . import checks, exporting  # noqa: F401  (checks: registers the PDF toolchain check)
 
         exporting.register()
+        from experiences import history
+
+        from .models import Collection, CollectionItem
+
+        history.register(Collection)
+        history.register(CollectionItem)

@@ -3,13 +3,15 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from experiences.editing import VersionedForm
+
 from .assemble import GROUPINGS
 from .models import Collection
 
 GROUPING_LABELS = dict(zip(GROUPINGS, (_("按主题分组"), _("按地区分组"), _("不分组（保持原有顺序）")), strict=True))
 
 
-class CollectionForm(forms.ModelForm):
+class CollectionForm(VersionedForm):
     class Meta:
         model = Collection
         fields = ["title", "introduction", "shared"]

@@ -1,4 +1,4 @@
-"""Collections (汇编): a staff member's ordered selection of lessons, exported as a briefing."""
+"""Collections (汇编): a signed-in user's ordered selection of lessons, exported as a briefing."""
 
 from __future__ import annotations
 
@@ -8,23 +8,28 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from experiences.models import Practice, Recommendation, is_staff
+from experiences.models import Practice, Recommendation, Versioned, sees_unpublished
 
 
 class CollectionQuerySet(models.QuerySet):
     def visible_to(self, user) -> CollectionQuerySet:
-        """A staff member sees their own collections and those shared with staff; nobody else sees any."""
-        if not is_staff(user):
+        """Everyone signed in sees their own; editors and reviewers also those shared among staff.
+
+        Readers do not see shared collections: a curator's collection may list drafts.
+        """
+        if user is None or not user.is_authenticated:
             return self.none()
-        return self.filter(Q(owner=user) | Q(shared=True))
+        if sees_unpublished(user):
+            return self.filter(Q(owner=user) | Q(shared=True))
+        return self.filter(owner=user)
 
     def editable_by(self, user) -> CollectionQuerySet:
-        if not is_staff(user):
+        if user is None or not user.is_authenticated:
             return self.none()
         return self.filter(owner=user)
 
 
-class Collection(models.Model):
+class Collection(Versioned):
     title = models.CharField(_("标题"), max_length=200)
     introduction = models.TextField(_("导语"), blank=True, help_text=_("印在简报目录之前的说明文字。"))
     owner = models.ForeignKey(

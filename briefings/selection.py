@@ -26,7 +26,7 @@ from experiences.filters import (
     within_place,
     within_theme,
 )
-from experiences.models import Place, Practice, Recommendation, SearchEntry, Theme, is_staff
+from experiences.models import Place, Practice, Recommendation, SearchEntry, Theme, sees_unpublished
 
 from .models import Collection
 
@@ -180,7 +180,7 @@ def for_list(*, kind: str, data: QueryDict, user) -> Selection:
 
 def for_search(*, data: QueryDict, user) -> Selection:
     """The search results page's lessons, in relevance order (document sections are not lessons: skipped)."""
-    staff = is_staff(user)
+    staff = sees_unpublished(user)
     filterset = _bound(SearchFilterSet, data, user, queryset=SearchEntry.objects.none())
     cleaned = filterset.form.cleaned_data
     query = search.understand(cleaned.get("q") or "")

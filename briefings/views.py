@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +11,8 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from experiences import content
+from experiences.editing import take_saved
 from experiences.models import Practice, Recommendation
 from kbase.clients import client_key
 
@@ -104,27 +106,32 @@ def _passed_on(request: HttpRequest) -> list[tuple[str, str]]:
     return [(key, value) for key, value in request.GET.items() if key not in ("format", "group", "title")]
 
 
-@staff_member_required
+@login_required
 def collection_list(request: HttpRequest) -> HttpResponse:
     form = CollectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.instance.owner = request.user
-        collection = form.save()
+        collection = collecting.save_collection(form=form, user=request.user)
         return redirect(collection)
     collections = Collection.objects.visible_to(request.user).select_related("owner")
     return render(request, "briefings/collection_list.html", {"collections": collections, "form": form})
 
 
-@staff_member_required
+@login_required
 def collection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     collection = get_object_or_404(Collection.objects.visible_to(request.user).select_related("owner"), pk=pk)
     editable = collection.owner_id == request.user.pk
-    form = CollectionForm(request.POST or None, instance=collection) if editable else None
+    data = take_saved(request.POST, CollectionForm(instance=collection)) if request.method == "POST" else None
+    form = CollectionForm(data, instance=collection) if editable else None
     if request.method == "POST":
         if not editable:
             raise PermissionDenied(_("只有汇编的创建人可以修改它。"))
         if form.is_valid():
-            form.save()
+            try:
+                collecting.save_collection(form=form, user=request.user)
+            except content.Conflict:
+                messages.error(request, _("保存失败：这个汇编刚刚被修改过，请重新打开后再改。"))
+                return redirect(collection)
             messages.success(request, _("汇编已保存。"))
             return redirect(collection)
     items = collection.items.select_related("practice__document", "recommendation__document").order_by("order", "pk")
@@ -141,34 +148,34 @@ def _own_item(request: HttpRequest, pk: int, item_pk: int) -> CollectionItem:
     )
 
 
-@staff_member_required
+@login_required
 @require_POST
 def collection_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _own_item(request, pk, item_pk)
     offset = {"up": -1, "down": 1, "top": -(10**6), "bottom": 10**6}.get(request.POST.get("direction"), 0)
-    collecting.move_item(item=item, offset=offset)
+    collecting.move_item(item=item, offset=offset, user=request.user)
     return redirect(item.collection.get_absolute_url() + f"#item-{item.pk}")
 
 
-@staff_member_required
+@login_required
 @require_POST
 def collection_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _own_item(request, pk, item_pk)
-    collecting.remove_item(item=item)
+    collecting.remove_item(item=item, user=request.user)
     messages.success(request, _("已从汇编中移除“%(title)s”。") % {"title": item.lesson})
     return redirect(item.collection)
 
 
-@staff_member_required
+@login_required
 @require_POST
 def collection_delete(request: HttpRequest, pk: int) -> HttpResponse:
     collection = get_object_or_404(Collection.objects.editable_by(request.user), pk=pk)
-    collection.delete()
+    collecting.delete_collection(collection=collection, user=request.user)
     messages.success(request, _("汇编“%(title)s”已删除。") % {"title": collection.title})
     return redirect("briefings:collection_list")
 
 
-@staff_member_required
+@login_required
 @require_POST
 def collection_add(request: HttpRequest) -> HttpResponse:
     """The "加入汇编" button: into a chosen collection of one's own, or a new one."""
@@ -185,7 +192,8 @@ def collection_add(request: HttpRequest) -> HttpResponse:
     if data.get("collection"):
         collection = get_object_or_404(Collection.objects.editable_by(request.user), pk=data["collection"])
     else:
-        collection = Collection.objects.create(title=data["new_title"].strip(), owner=request.user)
+        collection = Collection(title=data["new_title"].strip(), owner=request.user)
+        content.save(collection, user=request.user, comment=_("新建汇编"))
     _item, created = collecting.add_lesson(collection=collection, kind=data["kind"], pk=data["pk"], user=request.user)
     text = _("已加入汇编“%(collection)s”。") if created else _("这条内容已在汇编“%(collection)s”中。")
     messages.success(request, text % {"collection": collection.title})

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from . import search
-from .caching import content_changed
+from . import content
+from .admin_content import ContentAdmin
+from .admin_workflow import REVIEW_FIELDS, WorkflowAdmin
 from .models import (
     Place,
     PlaceAlias,
@@ -19,45 +19,8 @@ from .models import (
     SearchEntry,
     Section,
     SourceDocument,
-    Status,
     Theme,
 )
-
-
-def _set_status(modeladmin, request, queryset, status: str) -> None:
-    ids = list(queryset.values_list("pk", flat=True))
-    updated = queryset.update(status=status)
-    # update() sends no signals: bring the search index and cached counts in step here.
-    content_changed()
-    if queryset.model is SourceDocument:
-        search.index_documents(ids)
-    else:
-        search.index(**{{Practice: "practices", Recommendation: "recommendations"}[queryset.model]: ids})
-    modeladmin.message_user(
-        request,
-        ngettext("已更新 %(n)d 条。", "已更新 %(n)d 条。", updated) % {"n": updated},
-        messages.SUCCESS,
-    )
-
-
-@admin.action(description=_("发布所选条目"), permissions=["change"])
-def publish(modeladmin, request, queryset):
-    _set_status(modeladmin, request, queryset, Status.PUBLISHED)
-
-
-@admin.action(description=_("撤回为草稿"), permissions=["change"])
-def unpublish(modeladmin, request, queryset):
-    _set_status(modeladmin, request, queryset, Status.DRAFT)
-
-
-@admin.action(description=_("提交审核"), permissions=["change"])
-def submit_for_review(modeladmin, request, queryset):
-    _set_status(modeladmin, request, queryset, Status.REVIEW)
-
-
-@admin.action(description=_("归档所选条目"), permissions=["change"])
-def archive(modeladmin, request, queryset):
-    _set_status(modeladmin, request, queryset, Status.ARCHIVED)
 
 
 class PlaceAliasInline(admin.TabularInline):
@@ -66,7 +29,7 @@ class PlaceAliasInline(admin.TabularInline):
 
 
 @admin.register(Place)
-class PlaceAdmin(admin.ModelAdmin):
+class PlaceAdmin(ContentAdmin):
     list_display = ["name", "adcode", "short_name", "level", "parent"]
     list_filter = ["level"]
     search_fields = ["name", "short_name", "adcode", "pinyin", "aliases__name"]
@@ -77,7 +40,7 @@ class PlaceAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlaceAlias)
-class PlaceAliasAdmin(admin.ModelAdmin):
+class PlaceAliasAdmin(ContentAdmin):
     list_display = ["name", "place", "note"]
     search_fields = ["name", "place__name"]
     autocomplete_fields = ["place"]
@@ -85,7 +48,7 @@ class PlaceAliasAdmin(admin.ModelAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(ContentAdmin):
     list_display = ["name", "parent", "slug", "order", "practice_count"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "slug", "description"]
@@ -118,7 +81,7 @@ class SectionInline(admin.TabularInline):
 
 
 @admin.register(SourceDocument)
-class SourceDocumentAdmin(admin.ModelAdmin):
+class SourceDocumentAdmin(WorkflowAdmin, ContentAdmin):
     list_display = ["title", "kind", "organization", "published_display", "status", "duplicate_of", "similarity"]
     list_filter = ["status", "kind"]
     search_fields = ["title", "subtitle", "authors", "organization", "publisher"]
@@ -126,12 +89,12 @@ class SourceDocumentAdmin(admin.ModelAdmin):
     readonly_fields = ["content_hash", "created_at", "updated_at"]
     list_select_related = ["duplicate_of"]
     inlines = [SectionInline]
-    actions = [publish, unpublish, archive]
     fieldsets = [
         (None, {"fields": ["title", "subtitle", "kind", "status"]}),
         (_("出处"), {"fields": ["authors", "organization", "published_year", "published_month", "publisher"]}),
         (_("正文"), {"fields": ["text", "original_file", "places"]}),
         (_("查重"), {"fields": ["content_hash", "duplicate_of", "similarity"]}),
+        (_("审核"), {"fields": REVIEW_FIELDS}),
         (_("其他"), {"fields": ["notes", "created_at", "updated_at"]}),
     ]
 
@@ -141,7 +104,7 @@ class SourceDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(ContentAdmin):
     list_display = ["__str__", "document", "parent", "start", "end"]
     list_filter = [("document", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["heading", "label", "document__title"]
@@ -150,12 +113,11 @@ class SectionAdmin(admin.ModelAdmin):
     list_select_related = ["document", "parent"]
 
 
-class LessonAdmin(admin.ModelAdmin):
+class LessonAdmin(WorkflowAdmin, ContentAdmin):
     list_filter = ["status", "themes", ("document", admin.RelatedOnlyFieldListFilter)]
     autocomplete_fields = ["places", "themes", "document", "section"]
     readonly_fields = ["created_at", "updated_at"]
     list_select_related = ["document"]
-    actions = [publish, submit_for_review, unpublish, archive]
     save_on_top = True
 
     @admin.display(description=_("地区"))
@@ -174,6 +136,7 @@ class PracticeAdmin(LessonAdmin):
         (None, {"fields": ["title", "summary", "body", "status"]}),
         (_("分类"), {"fields": ["places", "themes", "tags"]}),
         (_("出处"), {"fields": ["document", "section", "excerpt"]}),
+        (_("审核"), {"fields": REVIEW_FIELDS}),
         (_("时间"), {"fields": ["created_at", "updated_at"]}),
     ]
 
@@ -192,6 +155,7 @@ class RecommendationChildInline(admin.StackedInline):
     fk_name = "parent"
     formset = ChildRecommendationFormSet
     fields = ["order", "label", "title", "body", "section", "excerpt", "themes", "derived_from", "status"]
+    readonly_fields = ["status"]  # a sub-point moves through the workflow on its own page
     autocomplete_fields = ["section", "themes", "derived_from"]
     extra = 0
     show_change_link = True
@@ -211,13 +175,18 @@ class RecommendationAdmin(LessonAdmin):
         (_("层级"), {"fields": ["parent", "order"]}),
         (_("分类"), {"fields": ["places", "themes", "tags"]}),
         (_("溯源"), {"fields": ["derived_from", "document", "section", "excerpt"]}),
+        (_("审核"), {"fields": REVIEW_FIELDS}),
         (_("时间"), {"fields": ["created_at", "updated_at"]}),
     ]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # A parent moved to another document takes all its sub-points along.
-        form.instance.children.exclude(document=form.instance.document).update(document=form.instance.document)
+        moved = form.instance.children.exclude(document=form.instance.document)
+        ids = list(moved.values_list("pk", flat=True))
+        if ids:
+            content.current().changing(Recommendation, ids)
+            Recommendation.objects.filter(pk__in=ids).update(document=form.instance.document)
 
 
 from . import admin_import  # noqa: E402,F401  (registers the import pages)

@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
 
-from .models import Place, Practice, Recommendation, SourceDocument, Status, Theme, code_prefix, is_staff
+from .models import Place, Practice, Recommendation, SourceDocument, Status, Theme, code_prefix, sees_unpublished
 
 NEWEST_FIRST = ("-created_at", "-pk")
 
@@ -30,7 +30,7 @@ def visible_lessons(model, user) -> QuerySet:
     PostgreSQL plans the subquery as a hashed semi-join either way.
     """
     queryset = model.objects.visible_to(user)
-    if is_staff(user):
+    if sees_unpublished(user):
         return queryset
     published_documents = SourceDocument.objects.filter(status=Status.PUBLISHED).values("pk")
     return (

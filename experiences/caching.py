@@ -50,19 +50,6 @@ def content_version() -> int:
     return read_version(VERSION_KEY)
 
 
-def content_changed() -> None:
-    """Call after any write that can change what readers see or how it is counted.
-
-    Bulk writes (imports, admin bulk actions, seeding) send no per-row
-    signals, so the maintained counts are rebuilt here; single writes adjust
-    them through signals and only bump the version (``version_changed``).
-    """
-    from .counting import rebuild
-
-    rebuild()
-    version_changed()
-
-
 def version_changed() -> None:
     """Drop every cached page value (counts, rendered fragments) by moving to a new content version."""
     bump_version(VERSION_KEY)

@@ -5,12 +5,11 @@ it) and each theme (with its sub-themes) holds, and the base's totals.
 Recounting them at 100,000 practices takes a second or more, which every page
 paid on its first request after any change. Instead:
 
-- a single write (a save, a delete, a link added or removed: the admin, the
-  shell) adjusts the rows by the difference between the affected lessons'
-  contributions before and after it (signals.py calls ``Change``);
-- a bulk write (import, admin bulk actions, seeding, the benchmark's loader)
-  calls ``caching.content_changed()``, which rebuilds the rows from scratch
-  with a few grouped queries;
+- a unit of work (experiences.content: the admin, workflow transitions, an
+  import) adjusts the rows by the difference between the affected lessons'
+  and documents' contributions before and after it;
+- a large unit (the seeder, a benchmark's loader, thousands of lessons
+  changed at once) rebuilds the rows from scratch with a few grouped queries;
 - a base migrated from before this table is rebuilt on its first read (the
   ``built`` marker row is missing).
 
@@ -28,17 +27,13 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce, Substr
 
-from .models import LessonCount, Practice, Recommendation, SourceDocument, Status
+from .lessons import KINDS, kind_of
+from .models import LessonCount, SourceDocument, Status
 
 READER, STAFF = "reader", "staff"
-LESSON_KINDS = {Practice: "practice", Recommendation: "recommendation"}
 PREFIX_LENGTHS = (2, 4, 6)
 BUILT = (STAFF, "meta", "built")
 Key = tuple[str, str, str]  # audience, kind, key
-
-
-def _lesson_field(model) -> str:
-    return f"{model._meta.model_name}_id"
 
 
 def contributions(model, ids) -> Counter[Key]:
@@ -47,7 +42,7 @@ def contributions(model, ids) -> Counter[Key]:
     counts: Counter[Key] = Counter()
     if not ids:
         return counts
-    kind, field = LESSON_KINDS[model], _lesson_field(model)
+    kind, field = kind_of(model).key, kind_of(model).link_field
     keys: dict[int, set[str]] = defaultdict(lambda: {"all"})
     for lesson_id, adcode in model.places.through.objects.filter(**{f"{field}__in": ids}).values_list(
         field, "place__adcode"
@@ -64,16 +59,13 @@ def contributions(model, ids) -> Counter[Key]:
     return counts
 
 
-def document_contributions(ids) -> Counter[Key]:
-    """Documents in the totals, and their lessons, whose visibility follows the document's status."""
-    ids = list(ids)
+def document_totals(ids) -> Counter[Key]:
+    """What the given documents add to the document totals (their lessons are measured apart)."""
     counts: Counter[Key] = Counter()
-    for status in SourceDocument.objects.filter(pk__in=ids).values_list("status", flat=True):
-        counts.update(
-            [(STAFF, "document", "all")] + ([(READER, "document", "all")] if status == Status.PUBLISHED else [])
-        )
-    for model in LESSON_KINDS:
-        counts.update(contributions(model, model.objects.filter(document_id__in=ids).values_list("pk", flat=True)))
+    for status in SourceDocument.objects.filter(pk__in=list(ids)).values_list("status", flat=True):
+        counts[(STAFF, "document", "all")] += 1
+        if status == Status.PUBLISHED:
+            counts[(READER, "document", "all")] += 1
     return counts
 
 
@@ -100,30 +92,9 @@ def apply(delta: Counter[Key]) -> None:
             )
 
 
-class Change:
-    """Counts before a write to some lessons or documents; ``done()`` applies the difference after it."""
-
-    def __init__(self, measure, ids):
-        self.measure, self.ids = measure, list(ids)
-        self.before = measure(self.ids)
-
-    def done(self) -> None:
-        after = self.measure(self.ids)
-        after.subtract(self.before)
-        apply(after)
-
-    @classmethod
-    def lessons(cls, model, ids) -> Change:
-        return cls(lambda ids: contributions(model, ids), ids)
-
-    @classmethod
-    def documents(cls, ids) -> Change:
-        return cls(document_contributions, ids)
-
-
 def _grouped(model, audience: str) -> Counter[Key]:
     """A from-scratch count of one kind of lesson for one audience (six grouped queries)."""
-    kind, field = LESSON_KINDS[model], _lesson_field(model)
+    kind, field = kind_of(model).key, kind_of(model).link_field
     lessons = model.objects.all() if audience == STAFF else model.objects.published()
     counts: Counter[Key] = Counter({(audience, kind, "all"): lessons.count()})
     places = model.places.through.objects.filter(**{f"{field}__in": lessons.values("pk")})
@@ -141,11 +112,11 @@ def _grouped(model, audience: str) -> Counter[Key]:
 
 
 def rebuild() -> None:
-    """Recount everything (after bulk writes, which send no signals)."""
+    """Recount everything (large units of work, a restored backup, the counts job)."""
     counts: Counter[Key] = Counter({BUILT: 1})
     for audience in (STAFF, READER):
-        for model in LESSON_KINDS:
-            counts.update(_grouped(model, audience))
+        for kind in KINDS:
+            counts.update(_grouped(kind.model, audience))
         counts[(audience, "document", "all")] = SourceDocument.objects.visible_to(
             None if audience == READER else _Staff
         ).count()
@@ -160,7 +131,11 @@ def rebuild() -> None:
 class _Staff:
     """Stands for any staff user in ``visible_to``."""
 
-    is_active = is_staff = True
+    is_active = True
+
+    @staticmethod
+    def has_perm(perm: str) -> bool:
+        return True
 
 
 GROUPS = {

@@ -8,7 +8,6 @@ from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
-from taggit.models import Tag
 
 from .models import Place, Practice, Recommendation, SearchEntry, SourceDocument, Theme
 from .places import resolve_place
@@ -104,13 +103,12 @@ class LessonFilterSet(django_filters.FilterSet):
         method="filter_theme",
         error_messages={"invalid_choice": _("没有这个主题。")},
     )
-    tag = django_filters.ModelChoiceFilter(
+    # Free text, not a choice among existing tags: "no such tag" would tell readers which tags exist on drafts.
+    tag = django_filters.CharFilter(
         label=_("标签"),
-        queryset=Tag.objects.all(),
-        to_field_name="name",
         method="filter_tag",
+        max_length=100,
         widget=forms.TextInput(attrs={"placeholder": _("如 产学研联盟")}),
-        error_messages={"invalid_choice": _("没有这个标签。")},
     )
     document = django_filters.ModelChoiceFilter(
         label=_("来源文献编号"),
@@ -138,7 +136,7 @@ class LessonFilterSet(django_filters.FilterSet):
         return within_theme(queryset, theme=value, through=queryset.model.themes.through)
 
     def filter_tag(self, queryset, name, value):
-        return queryset.filter(tags=value)
+        return queryset.filter(tags__name=value.strip())
 
 
 class PracticeFilterSet(LessonFilterSet):

@@ -13,13 +13,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from taggit.models import Tag, TaggedItem
 
-from . import counting, search
-from .caching import version_changed
+from . import content
 from .models import ImportBatch, Place, PlaceMention, Practice, Recommendation, Section, SourceDocument, Status, Theme
 
 if TYPE_CHECKING:
@@ -37,7 +36,7 @@ def write_plan(
     from .importing import ImportResult
 
     report = progress or (lambda percent, step: None)
-    with transaction.atomic(), search.suspended():
+    with content.writing(user=user, comment=_import_comment(plan, batch=batch, user=user)) as work:
         if batch is not None:
             _mark_imported(batch, user=user)
         writer = _Writer(plan, batch=batch)
@@ -49,13 +48,12 @@ def write_plan(
         practices, recommendations = writer.lessons(documents, sections)
         report(45, _("写入地区、主题和关键词"))
         writer.flush()
-        report(60, _("更新搜索索引"))
-        search.index_documents([d.pk for d in documents])
-        report(90, _("更新统计数量"))
-        # Everything written is new: add its share to the maintained counts instead of recounting the
-        # whole base (a full rebuild takes seconds at 100k lessons, longer than the import itself).
-        counting.apply(counting.document_contributions([d.pk for d in documents]))
-    version_changed()
+        # Everything is new: the unit adds its share to the counts, indexes it and records it in history.
+        report(60, _("更新搜索索引、统计数量和修改记录"))
+        work.created(SourceDocument, [d.pk for d in documents])
+        work.created(Section, [s.pk for outline in sections for s in outline])
+        for model, ids in writer.created.items():
+            work.created(model, ids)
     return ImportResult(
         documents=documents,
         sections=sum(len(s) for s in sections),
@@ -63,6 +61,20 @@ def write_plan(
         recommendations=recommendations,
         mentions=sum(len(d.mentions) for d in plan.documents),
     )
+
+
+def _import_comment(plan: ImportPlan, *, batch: ImportBatch | None, user) -> str:
+    """History's note on an import: the batch, who uploaded it and who confirmed it."""
+    if batch is None:
+        return _("导入文件《%(name)s》") % {"name": plan.name}
+    uploader = batch.uploaded_by.get_username() if batch.uploaded_by_id else _("未知")
+    confirmer = user.get_username() if getattr(user, "pk", None) else _("系统")
+    return _("导入批次 #%(batch)d《%(name)s》：上传人 %(uploader)s，确认人 %(confirmer)s") % {
+        "batch": batch.pk,
+        "name": batch.original_name,
+        "uploader": uploader,
+        "confirmer": confirmer,
+    }
 
 
 def _mark_imported(batch: ImportBatch, *, user) -> None:
@@ -94,6 +106,7 @@ class _Writer:
         self.links: dict[tuple[type, str, str], set] = defaultdict(set)  # (through, field, field) → id pairs
         self.mentions: list[tuple[int, int, str, int, int]] = []
         self.tags: list[tuple[int, int, list[str]]] = []  # content type, object id, names
+        self.created: dict[type, list[int]] = defaultdict(list)  # lessons written, by model
 
     def documents(self) -> list[SourceDocument]:
         documents = [self._document(p) for p in self.plan.documents]
@@ -199,6 +212,7 @@ class _Writer:
 
     def _link(self, lesson, draft: DraftPlan) -> None:
         model = type(lesson)
+        self.created[model].append(lesson.pk)
         name = model._meta.model_name
         self.links[(model.places.through, name, "place")].update(
             (lesson.pk, self.places[c]) for c in draft.places if c in self.places

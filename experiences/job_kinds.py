@@ -21,7 +21,7 @@ from jobs.kinds import JobFailed, JobKind, Outcome
 from jobs.limits import in_child
 from jobs.models import Job, private_storage
 
-from . import caching, search, segmentation
+from . import caching, content, search, segmentation
 from .importing import ImportPlan, ImportRefused, apply_plan, plan_import
 from .models import ImportBatch
 
@@ -216,7 +216,7 @@ def _rebuild_index(job_id: int, *, report) -> Outcome:
 
 def _rebuild_counts(job_id: int, *, report) -> Outcome:
     report((10, _("统计各地区、各主题的数量")))
-    caching.content_changed()
+    content.recount()
     return Outcome(message=_("数量已重新统计。"))
 
 

@@ -11,10 +11,8 @@ SQLite FTS5 or a PostgreSQL tsvector; the backend follows the database vendor.
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple
@@ -24,25 +22,11 @@ from django.db import connection, transaction
 from taggit.models import TaggedItem
 
 from . import segmentation
+from .lessons import kind_of
 from .models import Place, PlaceAlias, Practice, Recommendation, SearchEntry, Section, SourceDocument, Status, Theme
 from .text.query import Query, Term, index_words, parse_query, unique_characters
 
 BATCH = 2000
-_suspended = threading.local()
-
-
-def indexing_enabled() -> bool:
-    return not getattr(_suspended, "depth", 0)
-
-
-@contextmanager
-def suspended():
-    """Turn off per-save indexing for a bulk operation, which then indexes in bulk itself."""
-    _suspended.depth = getattr(_suspended, "depth", 0) + 1
-    try:
-        yield
-    finally:
-        _suspended.depth -= 1
 
 
 # --- the index ---------------------------------------------------------------------
@@ -143,12 +127,8 @@ def _lesson_links(model, ids: list[int]) -> tuple[dict, dict, dict]:
 
 def _lesson_entries(model, ids: Iterable[int]) -> list[tuple]:
     ids = list(ids)
-    # A practice's searchable text is its summary, body and excerpt; a recommendation's, its body,
-    # excerpt and audience. Keywords are appended to either.
-    if model is Practice:
-        kind, parts = SearchEntry.Kind.PRACTICE, ("summary", "body", "excerpt")
-    else:
-        kind, parts = SearchEntry.Kind.RECOMMENDATION, ("body", "excerpt", "audience")
+    # Keywords are appended to the kind's searchable text (the registry's search_text).
+    kind, parts = kind_of(model).key, kind_of(model).search_text
     rows = model.objects.filter(pk__in=ids).values_list("pk", "document_id", "status", "title", *parts)
     lessons = [_Lesson(pk, document, status, title, "\n".join(texts)) for pk, document, status, title, *texts in rows]
     statuses = dict(

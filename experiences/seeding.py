@@ -14,11 +14,11 @@ from pathlib import Path
 
 import yaml
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
+from django.utils.translation import gettext as _
 
-from . import search, segmentation
-from .caching import content_changed
-from .models import Place, PlaceAlias, Practice, Recommendation, SearchEntry, Section, SourceDocument, Status, Theme
+from . import content, workflow
+from .models import Place, PlaceAlias, Practice, Recommendation, Section, SourceDocument, Theme
 from .text.fingerprint import Sketch, content_hash, shingles, similarity
 from .text.outline import OutlineNode, assign_ends, body_end
 
@@ -58,6 +58,7 @@ def load_places(*, path: Path, report: SeedReport) -> None:
             if row["level"] == level and row["adcode"] not in by_code
         ]
         Place.objects.bulk_create(new, batch_size=500)
+        _created(Place, [p.pk for p in new])
         by_code.update({p.adcode: p for p in new})
         report.add("place", len(new))
 
@@ -68,7 +69,7 @@ def load_aliases(*, path: Path, report: SeedReport) -> None:
         for row in csv.DictReader(handle):
             if row["alias"] not in existing:
                 place = Place.objects.get(adcode=row["adcode"])
-                PlaceAlias.objects.create(name=row["alias"], place=place, note=row["note"])
+                _created(PlaceAlias.objects.create(name=row["alias"], place=place, note=row["note"]))
                 report.add("alias")
 
 
@@ -91,6 +92,7 @@ def _theme(entry: dict, *, parent, order: int, existing: dict, report: SeedRepor
         keywords=entry.get("keywords", []),
         order=order,
     )
+    _created(theme)
     report.add("theme")
     return theme
 
@@ -169,10 +171,10 @@ def _document(entry: dict, *, folder: Path, corpus: _Corpus, report: SeedReport)
         content_hash=content_hash(text),
         fingerprint=Sketch.of(text).to_json(),
         notes=entry.get("notes") or "",
-        status=Status.PUBLISHED,
         duplicate_of=original,
         similarity=round(similarity(shingles(text), shingles(original.text)), 4) if original else None,
     )
+    _created(document)
     corpus.documents[key] = document
     nodes = locate_outline(text=text, sections=entry.get("sections", []))
     created: list[Section] = []
@@ -190,6 +192,7 @@ def _document(entry: dict, *, folder: Path, corpus: _Corpus, report: SeedReport)
             end=node.end,
         )
         created.append(section)
+        _created(section)
         corpus.sections[(key, node.key)] = section
     report.add("document")
     report.add("section", len(created))
@@ -220,11 +223,11 @@ def _lesson(model, entry: dict, *, corpus: _Corpus, extra: dict):
         "document": document,
         "section": section,
         "excerpt": entry.get("excerpt") or "",
-        "status": Status.PUBLISHED,
     }
     if model is Practice:
         values["summary"] = (entry.get("summary") or "").strip()
     lesson = model.objects.create(**values, **extra)
+    _created(lesson)
     codes = [str(code) for code in entry.get("places", [])]
     places = list(Place.objects.filter(adcode__in=codes))
     if len(places) != len(set(codes)):
@@ -266,21 +269,26 @@ def link_document_places(*, report: SeedReport) -> None:
         places = Place.objects.filter(
             models.Q(practices__document=document) | models.Q(recommendations__document=document)
         ).distinct()
+        content.current().changing(document)
         document.places.set(places)
         report.add("document places", 1 if places else 0)
+
+
+def _created(obj_or_model, ids=None) -> None:
+    content.current().created(obj_or_model, ids)
 
 
 def seed(*, fixtures: Path = FIXTURES) -> SeedReport:
     """Load everything missing, in one transaction."""
     report = SeedReport()
-    with transaction.atomic(), search.suspended():
+    with content.writing(comment=_("载入随系统附带的示例内容")) as work:
+        work.rebuild_counts()  # hundreds of new lessons: recounting is quicker than measuring each
         load_places(path=fixtures / "places.csv", report=report)
         load_aliases(path=fixtures / "place_aliases.csv", report=report)
         load_themes(path=fixtures / "themes.yaml", report=report)
         load_corpus(path=fixtures / "seed" / "corpus.yaml", report=report)
         link_document_places(report=report)
-        unindexed = SourceDocument.objects.exclude(pk__in=SearchEntry.objects.values("document_id"))
-        search.index_documents(unindexed.values_list("pk", flat=True))
-    content_changed()
-    segmentation.taxonomy_changed()  # places, aliases and themes may have been added in bulk
+        # New shipped content is published through the workflow, documents first (never what existed).
+        for model in (SourceDocument, Practice, Recommendation):
+            workflow.publish_new(model.objects.filter(pk__in=work.new[model]), comment=_("发布示例内容"))
     return report

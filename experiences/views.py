@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from . import browsing, counting, reading, search, search_results
 from .caching import CachedCountPaginator, cached, content_version
 from .filters import PracticeFilterSet, RecommendationFilterSet, SearchFilterSet, within_place, within_theme
-from .models import Place, Practice, Recommendation, SearchEntry, SourceDocument, Theme, is_staff
+from .models import Place, Practice, Recommendation, SearchEntry, SourceDocument, Theme, sees_unpublished
 
 
 class Visible:
@@ -19,7 +19,7 @@ class Visible:
 
     def __init__(self, request: HttpRequest):
         user = request.user
-        self.staff = is_staff(user)
+        self.staff = sees_unpublished(user)
         self.practices = browsing.visible_lessons(Practice, user)
         self.recommendations = browsing.visible_lessons(Recommendation, user)
         self.documents = SourceDocument.objects.visible_to(user)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_filters",
     "taggit",
     "axes",
+    "reversion",
     "experiences",
     "briefings",
     "jobs",
@@ -100,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "experiences.context_processors.editorial",
             ],
         },
     },
@@ -148,6 +150,13 @@ else:
 # number of workers on any number of machines; otherwise a thread of the web process (make run), or the
 # caller itself (tests). The work runs in a forked child under a time and a memory limit in every mode.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+# History's versions: Django's JSON plus a lesson's keywords (experiences.history.serializer).
+SERIALIZATION_MODULES = {"kbase": "experiences.history.serializer"}
+# A content write outside experiences.content: "raise" (the tests) or "log".
+KBASE_WRITE_GUARD = os.environ.get("KBASE_WRITE_GUARD", "log")
+# A reviewer may approve what they submitted themselves (small offices with one curator).
+KBASE_ALLOW_SELF_APPROVAL = os.environ.get("KBASE_ALLOW_SELF_APPROVAL", "0") == "1"
+
 KBASE_JOBS_MODE = "celery" if CELERY_BROKER_URL else os.environ.get("KBASE_JOBS_MODE", "thread")
 if KBASE_JOBS_MODE not in {"celery", "thread", "inline"}:
     raise ImproperlyConfigured("KBASE_JOBS_MODE must be celery (with CELERY_BROKER_URL), thread or inline.")
@@ -208,7 +217,9 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
 
 # Login throttling (django-axes): after KBASE_LOGIN_FAILURE_LIMIT wrong passwords for one user name from one
 # address, that pair is locked out for KBASE_LOGIN_COOLOFF_MINUTES; an administrator unlocks it sooner by

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from experiences.models import Practice, SourceDocument, Status
 from experiences.seeding import seed
+from tests import making
 
 
 @pytest.fixture(scope="session")
@@ -16,7 +16,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def staff_client(client, db):
-    user = get_user_model().objects.create_user("curator", password="x-not-a-real-password", is_staff=True)
+    user = making.user("curator", making.EDITOR)
     client.force_login(user)
     return client
 
@@ -31,15 +31,16 @@ def media(settings, tmp_path):
 @pytest.fixture
 def draft_practice(db):
     document = SourceDocument.objects.get(title="兄弟城市党委办公室工作的主要经验和体会")
-    practice = Practice.objects.create(
+    first = document.practices.first()
+    return making.lesson(
+        Practice,
         title="草稿:尚未审核的做法",
         summary="读者不应看到这条。",
         document=document,
         status=Status.DRAFT,
+        themes=list(first.themes.all()),
+        places=list(first.places.all()),
     )
-    practice.themes.add(*document.practices.first().themes.all())
-    practice.places.add(*document.practices.first().places.all())
-    return practice
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +53,12 @@ def _jobs_in_process(settings, tmp_path_factory):
     settings.KBASE_JOBS_MODE = "inline"
     settings.KBASE_JOBS_ISOLATION = False
     settings.KBASE_JOB_FILES_DIR = tmp_path_factory.mktemp("jobs")
+
+
+@pytest.fixture(autouse=True)
+def _writes_through_the_service(settings):
+    """A content write that bypasses experiences.content fails the test that made it."""
+    settings.KBASE_WRITE_GUARD = "raise"
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from experiences import content
 from experiences.models import (
     ImportBatch,
     Place,
@@ -66,17 +67,6 @@ def test_place_autocomplete_finds_places_by_name_and_alias(admin_client):
     assert any(r["text"] == "荆州市" for r in results)
     results = admin_client.get(url, params | {"term": "中关村"}).json()["results"]
     assert any(r["text"] == "海淀区" for r in results)
-
-
-def test_publish_and_unpublish_actions(admin_client):
-    practice = Practice.objects.order_by("pk").first()
-    url = reverse("admin:experiences_practice_changelist")
-    admin_client.post(url, {"action": "unpublish", "_selected_action": [practice.pk]})
-    practice.refresh_from_db()
-    assert practice.status == Status.DRAFT
-    admin_client.post(url, {"action": "publish", "_selected_action": [practice.pk]})
-    practice.refresh_from_db()
-    assert practice.status == Status.PUBLISHED
 
 
 def test_recommendation_page_shows_sub_points_inline(admin_client):
@@ -205,5 +195,7 @@ def test_a_new_sub_point_is_validated_against_its_parents_document(rf, db):
     assert "逐字出现" in str(bad.errors)
     good = child_formset(rf, user, parent, excerpt=parent.excerpt)
     assert good.is_valid(), good.errors
-    child = good.save()[0]
+    with content.writing(user=user) as work:
+        child = good.save()[0]
+        work.created(child)
     assert child.document_id == parent.document_id

@@ -6,14 +6,15 @@ import io
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Q
 from django.urls import reverse
 
-from experiences import browsing, counting
+from experiences import browsing, content, counting
 from experiences.importing import import_file
 from experiences.models import LessonCount, Place, Practice, Recommendation, SourceDocument, Status, Theme
+
+from . import making
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,7 @@ def maintained(audience: str) -> tuple:
 
 
 def assert_in_step() -> None:
-    staff = get_user_model()(username="someone", is_staff=True, is_active=True)
+    staff = counting._Staff()
     assert maintained(counting.READER) == recount(None)
     assert maintained(counting.STAFF) == recount(staff)
 
@@ -63,10 +64,14 @@ def assert_in_step() -> None:
 @pytest.fixture
 def lesson():
     document = SourceDocument.objects.get(title__startswith="兄弟城市党委")
-    practice = Practice.objects.create(title="新做法", document=document, status=Status.PUBLISHED)
-    practice.places.set(Place.objects.filter(adcode__in=["420100", "420102", "110108"]))
-    practice.themes.set(Theme.objects.filter(slug__in=["supervision", "reception", "talent"]))
-    return practice
+    return making.lesson(
+        Practice,
+        title="新做法",
+        document=document,
+        status=Status.PUBLISHED,
+        places=Place.objects.filter(adcode__in=["420100", "420102", "110108"]),
+        themes=Theme.objects.filter(slug__in=["supervision", "reception", "talent"]),
+    )
 
 
 def test_seeded_counts_equal_a_recount():
@@ -76,58 +81,73 @@ def test_seeded_counts_equal_a_recount():
 
 def test_single_writes_keep_the_counts_in_step(lesson):
     assert_in_step()
-    lesson.status = Status.DRAFT
-    lesson.save()
+    making.save(lesson, status=Status.DRAFT)
     assert_in_step()
-    lesson.status = Status.PUBLISHED
-    lesson.save()
-    lesson.places.remove(Place.objects.get(adcode="420102"))
-    lesson.themes.add(Theme.objects.get(slug="technology-transfer"))
+    with content.writing() as work:
+        work.changing(lesson)
+        lesson.status = Status.PUBLISHED
+        lesson.save()
+        lesson.places.remove(Place.objects.get(adcode="420102"))
+        lesson.themes.add(Theme.objects.get(slug="technology-transfer"))
     assert_in_step()
-    lesson.themes.clear()
+    with content.writing() as work:
+        work.changing(lesson)
+        lesson.themes.clear()
     assert_in_step()
-    Place.objects.get(adcode="110108").practices.clear()  # from the place's side
-    Theme.objects.get(slug="reception").practices.add(lesson)
+    with content.writing() as work:
+        work.changing(Practice, Place.objects.get(adcode="110108").practices.values_list("pk", flat=True))
+        Place.objects.get(adcode="110108").practices.clear()  # from the place's side
+        work.changing(lesson)
+        Theme.objects.get(slug="reception").practices.add(lesson)
     assert_in_step()
-    lesson.delete()
+    making.delete(lesson)
     assert_in_step()
 
 
 def test_recommendations_and_their_sub_points(lesson):
-    parent = Recommendation.objects.create(title="建议", document=lesson.document, status=Status.PUBLISHED)
-    parent.places.add(Place.objects.get(adcode="420900"))
-    child = Recommendation.objects.create(title="分项", document=lesson.document, parent=parent, status="published")
-    child.themes.add(Theme.objects.get(slug="supervision"))
+    parent = making.lesson(
+        Recommendation,
+        title="建议",
+        document=lesson.document,
+        status=Status.PUBLISHED,
+        places=[Place.objects.get(adcode="420900")],
+    )
+    child = making.lesson(
+        Recommendation,
+        title="分项",
+        document=lesson.document,
+        parent=parent,
+        status="published",
+        themes=[Theme.objects.get(slug="supervision")],
+    )
     assert_in_step()
-    parent.delete()  # the sub-point goes with it
+    with content.writing() as work:
+        work.deleting(Recommendation, [parent.pk, child.pk])
+        parent.delete()  # the sub-point goes with it
     assert_in_step()
 
 
 def test_a_documents_status_decides_for_its_lessons(lesson):
     document = lesson.document
-    document.status = Status.DRAFT
-    document.save()
+    making.save(document, status=Status.DRAFT)
     assert_in_step()
-    document.status = Status.PUBLISHED
-    document.save()
-    lesson.document = SourceDocument.objects.exclude(pk=document.pk).first()
-    lesson.save()
+    making.save(document, status=Status.PUBLISHED)
+    making.save(lesson, document=SourceDocument.objects.exclude(pk=document.pk).first())
     assert_in_step()
 
 
 def test_taxonomy_changes_rebuild(lesson):
     theme = Theme.objects.get(slug="reception")
-    theme.parent = Theme.objects.filter(parent=None).exclude(pk=theme.parent_id).first()
-    theme.save()
+    making.save(theme, parent=Theme.objects.filter(parent=None).exclude(pk=theme.parent_id).first())
     assert_in_step()
 
 
 def test_bulk_writes_rebuild(admin_client, lesson):
     url = reverse("admin:experiences_practice_changelist")
-    admin_client.post(url, {"action": "unpublish", "_selected_action": [lesson.pk]})
+    admin_client.post(url, {**making.WITHDRAW, "_selected_action": [lesson.pk]})
     assert_in_step()
     url = reverse("admin:experiences_sourcedocument_changelist")
-    admin_client.post(url, {"action": "unpublish", "_selected_action": [lesson.document_id]})
+    admin_client.post(url, {**making.WITHDRAW, "_selected_action": [lesson.document_id]})
     assert_in_step()
     import_file(name="report.txt", data=(SAMPLES / "unseen_report.txt").read_bytes())
     assert_in_step()
@@ -140,7 +160,7 @@ def test_an_unbuilt_table_is_rebuilt_on_first_read(lesson):
 
 @pytest.mark.parametrize("staff", [False, True])
 def test_list_pages_counted_from_the_table_count_what_they_list(client, staff, lesson, draft_practice):
-    user = get_user_model().objects.create_user("curator", is_staff=True) if staff else None
+    user = making.user("curator") if staff else None
     if user:
         client.force_login(user)
     practices = browsing.visible_lessons(Practice, user)
@@ -170,8 +190,8 @@ def test_list_pages_counted_from_the_table_count_what_they_list(client, staff, l
         )
 
 
-def test_the_rebuild_command_repairs_counts_after_a_bulk_write_without_signals(lesson):
-    Practice.objects.filter(pk=lesson.pk).update(status=Status.DRAFT)  # no signals
+def test_the_rebuild_command_repairs_counts_after_a_write_that_bypassed_the_service(lesson):
+    Practice.objects.filter(pk=lesson.pk).update(status=Status.DRAFT)  # an update() reports nothing
     assert maintained(counting.READER) != recount(None)
     call_command("rebuild_counts", stdout=io.StringIO())
     assert_in_step()

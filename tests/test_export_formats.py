@@ -17,6 +17,8 @@ from briefings import exporting, selection
 from briefings.checks import pdf_problems
 from experiences.models import Place, Practice, Recommendation, SourceDocument, Status
 
+from . import making
+
 pytestmark = pytest.mark.django_db
 
 # Without Pango, the Noto CJK fonts or HarfBuzz a developer's machine skips the PDF tests; CI installs them all.
@@ -186,10 +188,14 @@ HOSTILE = '<script>alert("x")</script><b>粗体</b>&amp;'
 @pytest.fixture
 def hostile_practice(db):
     document = SourceDocument.objects.get(title="兄弟城市党委办公室工作的主要经验和体会")
-    practice = Practice.objects.create(
-        title=HOSTILE, body=f"正文{HOSTILE}\x07响铃", excerpt=HOSTILE, document=document, status=Status.PUBLISHED
+    return making.lesson(
+        Practice,
+        title=HOSTILE,
+        body=f"正文{HOSTILE}\x07响铃",
+        excerpt=HOSTILE,
+        document=document,
+        status=Status.PUBLISHED,
     )
-    return practice
 
 
 @needs_pdf

@@ -17,6 +17,8 @@ from experiences.models import Practice
 from jobs import running
 from jobs.models import Job
 
+from . import making
+
 pytestmark = pytest.mark.django_db
 HUBEI = {"source": "place", "adcode": "420000"}  # more lessons than a request typesets
 needs_pdf = pytest.mark.skipif(bool(checks.pdf_problems()), reason="this machine lacks the PDF toolchain")
@@ -62,7 +64,7 @@ def test_only_whoever_asked_sees_the_job_and_its_file(client):
     assert stranger.get(f"/jobs/{job.pk}/download/").status_code == 404
     # Staff who are not the owner do not get the file either (the admin shows the record, not the file).
     staff_client = Client()
-    staff_client.force_login(get_user_model().objects.create_user("curator", password="x-x-x-x", is_staff=True))
+    staff_client.force_login(making.user("curator"))
     assert staff_client.get(f"/jobs/{job.pk}/download/").status_code == 404
     assert client.get(f"/jobs/{job.pk}/status/").json()["state"] == "succeeded"
 

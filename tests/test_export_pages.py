@@ -14,6 +14,8 @@ from briefings import checks
 from briefings.models import Collection, CollectionItem
 from experiences.models import Practice, Recommendation
 
+from . import making
+
 pytestmark = pytest.mark.django_db
 
 
@@ -192,7 +194,7 @@ def test_export_lessons_command_writes_each_format(tmp_path):
 
 @pytest.fixture
 def other_staff(db):
-    return get_user_model().objects.create_user("colleague", password="x-not-a-real-password", is_staff=True)
+    return making.user("colleague")
 
 
 def add(client, lesson, **extra):
@@ -242,7 +244,7 @@ def test_a_collections_title_and_introduction_are_edited_on_its_page_and_printed
 def test_another_staff_members_private_collection_is_neither_visible_nor_exportable(client, other_staff):
     private = Collection.objects.create(title="私人汇编", owner=other_staff)
     CollectionItem.objects.create(collection=private, practice=Practice.objects.published().first(), order=1)
-    me = get_user_model().objects.create_user("me", password="x-not-a-real-password", is_staff=True)
+    me = making.user("me")
     client.force_login(me)
     assert "私人汇编" not in client.get("/collections/").content.decode()
     assert client.get(f"/collections/{private.pk}/").status_code == 404
@@ -261,7 +263,7 @@ def test_another_staff_members_private_collection_is_neither_visible_nor_exporta
 def test_a_shared_collection_is_readable_and_exportable_by_other_staff_but_not_editable(client, other_staff):
     shared = Collection.objects.create(title="共享汇编", owner=other_staff, shared=True)
     CollectionItem.objects.create(collection=shared, practice=Practice.objects.published().first(), order=1)
-    me = get_user_model().objects.create_user("me", password="x-not-a-real-password", is_staff=True)
+    me = making.user("me")
     client.force_login(me)
     assert "共享汇编" in client.get("/collections/").content.decode()
     assert client.get(f"/collections/{shared.pk}/").status_code == 200

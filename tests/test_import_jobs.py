@@ -107,7 +107,7 @@ def test_a_write_that_fails_half_way_leaves_no_rows(admin_client, media, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("experiences.import_writer.search.index_documents", broken)  # after rows were written
+    monkeypatch.setattr("experiences.content.search.index_documents", broken)  # after rows were written
     admin_client.post(preview, {"action": "confirm"})
     batch = ImportBatch.objects.get()
     assert batch.job.state == Job.State.FAILED

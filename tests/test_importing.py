@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from docx import Document
 
-from experiences import import_writer, segmentation
+from experiences import content, import_writer, segmentation
 from experiences.importing import ImportRefused, import_file, plan_import
 from experiences.models import PlaceMention, Practice, Recommendation, Section, SourceDocument, Status
 from experiences.seeding import FIXTURES, locate_outline
@@ -28,9 +28,10 @@ SEED = RAW_SEED
 @pytest.fixture
 def empty_corpus(db):
     """The gazetteer and themes without any document: what a new installation imports into."""
-    Recommendation.objects.all().delete()
-    Practice.objects.all().delete()
-    SourceDocument.objects.all().delete()
+    with content.writing() as work:
+        for model in (Recommendation, Practice, SourceDocument):
+            work.deleting(model, model.objects.values_list("pk", flat=True))
+            model.objects.all().delete()
 
 
 def counts() -> tuple[int, ...]:

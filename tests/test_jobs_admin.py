@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
 from experiences.models import Practice, Recommendation, SearchEntry
 from jobs.models import Job
+
+from . import making
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def test_the_admin_can_cancel_a_queued_job(admin_client, monkeypatch):
 
 
 def test_staff_without_job_permissions_cannot_start_rebuilds(client):
-    user = get_user_model().objects.create_user("reader-staff", password="x-not-a-real-password", is_staff=True)
+    user = making.user("reader-staff")
     client.force_login(user)
     client.post(reverse("admin:jobs_job_start", args=["rebuild_counts"]))
     assert not Job.objects.exists()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db import connection
 
 from experiences import browsing
 from experiences.caching import CachedCountPaginator
 from experiences.models import Practice, Recommendation, SourceDocument, Status
+
+from . import making
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ def test_visible_lessons_are_the_visible_ones(model, draft_practice):
     document = SourceDocument.objects.get(title__startswith="兄弟城市高新区")
     SourceDocument.objects.filter(pk=document.pk).update(status=Status.DRAFT)  # its lessons are hidden too
     reader = None
-    staff = get_user_model().objects.create_user("editor", is_staff=True)
+    staff = making.user("editor")
     for user in (reader, staff):
         expected = set(model.objects.visible_to(user).values_list("pk", flat=True))
         assert set(browsing.visible_lessons(model, user).values_list("pk", flat=True)) == expected

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from experiences.models import Place, Practice, Section, SourceDocument, Theme
 from experiences.places import resolve_place
 
+from . import making
+
 pytestmark = pytest.mark.django_db
 
 
@@ -40,8 +42,8 @@ def test_code_prefix_covers_descendants():
 
 
 def test_new_place_gets_pinyin_and_short_name():
-    place = Place.objects.create(
-        adcode="429099", name="测试新区", level="county", parent=Place.objects.get(adcode="420000")
+    place = making.save(
+        Place(adcode="429099", name="测试新区", level="county", parent=Place.objects.get(adcode="420000"))
     )
     assert place.pinyin == "ceshixinqu"
     assert place.short_name == "测试新区"

@@ -8,6 +8,8 @@ import pytest
 
 from experiences.models import Place, PlaceAlias, Practice, Recommendation, SourceDocument, Theme
 
+from . import making
+
 pytestmark = pytest.mark.django_db
 
 
@@ -134,7 +136,7 @@ def test_recommendations_are_listed_in_reading_order(client):
         {"theme": "no-such-theme"},
         {"document": "abc"},
         {"document": "999999"},
-        {"tag": "没有这个标签"},
+        {"tag": "x" * 101},
         {"q": "x" * 500},
     ],
 )
@@ -244,8 +246,7 @@ def test_drafts_are_visible_to_staff(staff_client, draft_practice):
 def test_unpublished_documents_are_hidden_with_their_lessons(client):
     doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
     lesson = doc.practices.first()
-    doc.status = "draft"
-    doc.save()
+    making.save(doc, status="draft")
     assert client.get(doc.get_absolute_url()).status_code == 404
     assert client.get("/practices/", {"document": doc.pk}).status_code == 400
     assert client.get(lesson.get_absolute_url()).status_code == 404
@@ -255,8 +256,7 @@ def test_unpublished_documents_are_hidden_with_their_lessons(client):
 
 def test_a_draft_original_is_not_named_by_its_published_duplicate(client):
     original = SourceDocument.objects.get(title="驾校创新发展经验材料", subtitle="")
-    original.status = "draft"
-    original.save()
+    making.save(original, status="draft")
     duplicate = original.duplicates.get()
     assert "高度重复" not in client.get(duplicate.get_absolute_url()).content.decode()
     assert "高度重复" not in client.get("/documents/").content.decode()
@@ -265,8 +265,7 @@ def test_a_draft_original_is_not_named_by_its_published_duplicate(client):
 def test_draft_sub_points_are_neither_listed_nor_counted(client):
     parent = Recommendation.objects.get(title__startswith="以技术转移政策创新为突破口")
     hidden = parent.children.order_by("order").last()
-    hidden.status = "draft"
-    hidden.save()
+    making.save(hidden, status="draft")
     html = client.get(parent.get_absolute_url()).content.decode()
     subpoints = re.search(r'<ol class="subpoints">(.*?)</ol>', html, re.S).group(1)
     assert hidden.title not in subpoints
@@ -277,18 +276,18 @@ def test_draft_sub_points_are_neither_listed_nor_counted(client):
 
 def test_user_text_is_escaped_everywhere(client):
     doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
-    evil = Practice.objects.create(
+    evil = making.lesson(
+        Practice,
         title='<script>alert("x")</script>标题',
         summary="<b>粗体</b>",
         body="<img src=x onerror=alert(1)>",
         document=doc,
         status="published",
+        places=[Place.objects.get(adcode="420100")],
+        tags=["<b>标签</b>"],
     )
-    evil.places.add(Place.objects.get(adcode="420100"))
-    PlaceAlias.objects.create(name="<i>别名</i>", place=Place.objects.get(adcode="420100"))
-    doc.title = "<script>文献</script>"
-    doc.save()
-    evil.tags.add("<b>标签</b>")
+    making.save(PlaceAlias(name="<i>别名</i>", place=Place.objects.get(adcode="420100")))
+    making.save(doc, title="<script>文献</script>")
     for url in [evil.get_absolute_url(), "/practices/", "/", "/places/420100/", doc.get_absolute_url(), "/documents/"]:
         html = client.get(url).content.decode()
         for raw in ["<script>alert", "<img src=x", "<b>粗体", "<script>文献", "<i>别名", "<b>标签"]:
@@ -304,21 +303,21 @@ def test_cached_counts_follow_every_change(client, admin_client):
 
     before = practices_on_home()
     doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
-    created = Practice.objects.create(title="新做法", document=doc, status="published")
+    created = making.lesson(Practice, title="新做法", document=doc, status="published")
     assert practices_on_home() == before + 1
-    admin_client.post("/admin/experiences/practice/", {"action": "unpublish", "_selected_action": [created.pk]})
+    admin_client.post("/admin/experiences/practice/", {**making.WITHDRAW, "_selected_action": [created.pk]})
     assert practices_on_home() == before
-    created.delete()
+    making.delete(created)
     hubei_before = client.get("/places/").content.decode()
-    created = Practice.objects.create(title="湖北新做法", document=doc, status="published")
-    created.places.add(Place.objects.get(adcode="421000"))
+    making.lesson(
+        Practice, title="湖北新做法", document=doc, status="published", places=[Place.objects.get(adcode="421000")]
+    )
     assert client.get("/places/").content.decode() != hubei_before
 
 
 def test_place_names_are_escaped_on_the_place_list(client):
     wuhan = Place.objects.get(adcode="420100")
-    wuhan.name = '<b onmouseover="x">武汉市</b>'
-    wuhan.save()
+    making.save(wuhan, name='<b onmouseover="x">武汉市</b>')
     html = client.get("/places/").content.decode()
     assert "<b onmouseover" not in html
     assert '<a href="/places/420100/">&lt;b onmouseover=&quot;x&quot;&gt;武汉市&lt;/b&gt;</a>' in html

@@ -38,12 +38,12 @@ def stack(tmp_path_factory):
         extra_env={"KBASE_JOB_STALE_SECONDS": "5", "KBASE_EXPORT_JOB_SECONDS": "8"},
     )
     stack.python(
+        "from experiences import content\n"
         "from experiences.models import Practice, SourceDocument, Status\n"
         "d = SourceDocument.objects.published().first()\n"
-        f"Practice.objects.create(title='超长的经验做法', body='长文' * {LONG_LESSON_CHARS // 2}, "
+        f"p = Practice(title='超长的经验做法', body='长文' * {LONG_LESSON_CHARS // 2}, "
         "document=d, status=Status.PUBLISHED)\n"
-        "from experiences.caching import content_changed\n"
-        "content_changed()\n"
+        "content.save(p, comment='test')\n"
     )
     # In-request typesetting gets 2 s and may take this long lesson (not a job by size): the budget must fire.
     stack.start_web(workers=2, env={"KBASE_EXPORT_REQUEST_SECONDS": "2", "KBASE_EXPORT_INLINE_CHARS": "2000000"})

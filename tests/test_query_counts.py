@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from experiences import search
 from experiences.models import Place, Practice, Recommendation, SourceDocument, Theme
+
+from . import making
 
 pytestmark = pytest.mark.django_db
 
@@ -28,15 +29,7 @@ PAGES = [
 
 
 def add_lessons(n: int) -> None:
-    """More lessons everywhere the measured pages look: both documents, Hubei and Beijing, several themes.
-
-    The search index is irrelevant to these pages, so it is not kept in step.
-    """
-    with search.suspended():
-        _add_all(n)
-
-
-def _add_all(n: int) -> None:
+    """More lessons everywhere the measured pages look: both documents, Hubei and Beijing, several themes."""
     for title, codes, slugs in [
         ("兄弟城市党委", ["420100", "420900", "421000"], ["supervision", "reception"]),
         ("兄弟城市高新区", ["110108", "320100"], ["industry-university-research", "technology-transfer"]),
@@ -46,18 +39,29 @@ def _add_all(n: int) -> None:
 
 def _add_lessons(n: int, *, title: str, codes: list[str], slugs: list[str]) -> None:
     doc = SourceDocument.objects.get(title__startswith=title)
-    places = list(Place.objects.filter(adcode__in=codes))
-    themes = list(Theme.objects.filter(slug__in=slugs))
-    for i in range(n):
-        practice = Practice.objects.create(title=f"批量做法{title}{i}", document=doc, status="published", excerpt="")
-        practice.places.set(places)
-        practice.themes.set(themes)
-        practice.tags.add(f"标签{title}{i}", "共同标签")
-        recommendation = Recommendation.objects.create(title=f"批量建议{title}{i}", document=doc, status="published")
-        recommendation.places.set(places)
-        recommendation.themes.set(themes)
-        recommendation.derived_from.add(practice)
-        Recommendation.objects.create(title=f"分项{title}{i}", document=doc, parent=recommendation, status="published")
+    links = {
+        "places": list(Place.objects.filter(adcode__in=codes)),
+        "themes": list(Theme.objects.filter(slug__in=slugs)),
+    }
+    practices = making.lessons(
+        Practice,
+        [{"title": f"批量做法{title}{i}", "document": doc, "status": "published"} for i in range(n)],
+        tags=lambda i: [f"标签{title}{i}", "共同标签"],
+        **links,
+    )
+    parents = making.lessons(
+        Recommendation,
+        [{"title": f"批量建议{title}{i}", "document": doc, "status": "published"} for i in range(n)],
+        derived_from=lambda i: [practices[i]],
+        **links,
+    )
+    making.lessons(
+        Recommendation,
+        [
+            {"title": f"分项{title}{i}", "document": doc, "parent": parent, "status": "published"}
+            for i, parent in enumerate(parents)
+        ],
+    )
 
 
 def queries_for(client, url: str) -> int:

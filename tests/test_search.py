@@ -13,6 +13,8 @@ from experiences.models import Place, PlaceAlias, Practice, Recommendation, Sear
 from experiences.search_backends import backend
 from experiences.text.query import parse_query
 
+from . import making
+
 pytestmark = pytest.mark.django_db
 
 
@@ -132,7 +134,8 @@ def test_results_are_paginated_and_counted(client):
 
 def test_snippets_mark_the_words_and_escape_everything_else(client):
     doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
-    Practice.objects.create(
+    making.lesson(
+        Practice,
         title="<script>alert(1)</script>示范做法",
         body="正文里有<b>标签</b>和创新驱动的做法。",
         document=doc,
@@ -178,7 +181,7 @@ def test_bad_facet_values_give_a_form_error(client):
 def test_readers_never_see_drafts_and_staff_may_include_them(staff_client):
     client = Client()  # an anonymous reader beside the logged-in curator
     doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
-    draft = Practice.objects.create(title="草稿:独一无二的萤火虫做法", document=doc, status=Status.DRAFT)
+    draft = making.lesson(Practice, title="草稿:独一无二的萤火虫做法", document=doc, status=Status.DRAFT)
     assert results(client, "萤火虫") == []
     assert results(client, "萤火虫", drafts="on") == []  # readers cannot ask for drafts
     assert results(staff_client, "萤火虫", drafts="on") == [draft.title]
@@ -187,22 +190,20 @@ def test_readers_never_see_drafts_and_staff_may_include_them(staff_client):
 
 def test_the_index_follows_creates_updates_deletes_and_bulk_actions(client, admin_client):
     doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
-    practice = Practice.objects.create(title="萤火虫计划", document=doc, status=Status.PUBLISHED)
+    practice = making.lesson(Practice, title="萤火虫计划", document=doc, status=Status.PUBLISHED)
     assert results(client, "萤火虫") == ["萤火虫计划"]
-    practice.title = "蜻蜓计划"
-    practice.save()
+    making.save(practice, title="蜻蜓计划")
     assert results(client, "萤火虫") == []
     assert results(client, "蜻蜓") == ["蜻蜓计划"]
-    admin_client.post("/admin/experiences/practice/", {"action": "unpublish", "_selected_action": [practice.pk]})
+    admin_client.post("/admin/experiences/practice/", {**making.WITHDRAW, "_selected_action": [practice.pk]})
     assert results(client, "蜻蜓") == []
-    admin_client.post("/admin/experiences/practice/", {"action": "publish", "_selected_action": [practice.pk]})
+    practice.refresh_from_db()
+    making.republish(practice)
     assert results(client, "蜻蜓") == ["蜻蜓计划"]
-    doc.status = Status.DRAFT
-    doc.save()  # unpublishing a document hides its lessons and sections
+    making.save(doc, status=Status.DRAFT)  # unpublishing a document hides its lessons and sections
     assert results(client, "蜻蜓") == []
-    doc.status = Status.PUBLISHED
-    doc.save()
-    practice.delete()
+    making.save(doc, status=Status.PUBLISHED)
+    making.delete(practice)
     assert results(client, "蜻蜓") == []
     assert not SearchEntry.objects.filter(kind="practice", object_id=practice.pk).exists()
 
@@ -212,7 +213,7 @@ def test_linking_a_place_reindexes_the_lesson(client):
     assert "无锡" not in " ".join(practices_found(client, "湖北"))
     from experiences.models import Place
 
-    practice.places.add(Place.objects.get(adcode="420100"))
+    making.link(practice, places=[Place.objects.get(adcode="420100")])
     assert any(t.startswith("无锡") for t in practices_found(client, "湖北"))
 
 
@@ -269,7 +270,7 @@ def test_suggestions_offer_themes_places_aliases_and_titles(client):
 
 def test_suggestions_never_reveal_drafts(client):
     doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
-    Practice.objects.create(title="萤火虫草稿做法", document=doc, status=Status.DRAFT)
+    making.lesson(Practice, title="萤火虫草稿做法", document=doc, status=Status.DRAFT)
     labels = [s["label"] for s in client.get("/search/suggest", {"q": "萤火虫"}).json()["suggestions"]]
     assert labels == []
 
@@ -299,8 +300,7 @@ def test_a_documents_text_is_searchable_once_it_is_published(staff_client):
     _, result = import_file(name="report.txt", data=(SAMPLES / "unseen_report.txt").read_bytes())
     [document] = result.documents
     assert not SearchEntry.objects.filter(kind="section", document=document).exists()
-    document.status = Status.PUBLISHED
-    document.save()
+    making.save(document, status=Status.PUBLISHED)
     assert SearchEntry.objects.filter(kind="section", document=document).count() == document.sections.count()
 
 
@@ -310,13 +310,13 @@ def test_an_entry_holds_its_keywords_places_and_themes_and_indexing_runs_few_que
 
     doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
     theme = doc.practices.first().themes.first()
-    practices = [
-        Practice.objects.create(title=f"萤火虫计划{i}", document=doc, status=Status.PUBLISHED) for i in range(5)
-    ]
-    for practice in practices:
-        practice.places.add(Place.objects.get(adcode="420100"))
-        practice.themes.add(theme)
-        practice.tags.add("夜间经济")
+    practices = making.lessons(
+        Practice,
+        [{"title": f"萤火虫计划{i}", "document": doc, "status": Status.PUBLISHED} for i in range(5)],
+        places=[Place.objects.get(adcode="420100")],
+        themes=[theme],
+        tags=["夜间经济"],
+    )
     # Three kinds of links and the lessons themselves: a fixed number of queries, however many lessons.
     with django_assert_max_num_queries(10):
         assert search.index(practices=[p.pk for p in practices]) == 5
@@ -333,7 +333,7 @@ def test_an_alias_added_by_a_curator_is_understood_by_the_next_search(
     request.addfinalizer(segmentation.reset)  # the alias is rolled back: so must the segmenter be
     assert practices_found(client, "光谷") == []  # this worker's segmenter is loaded, without the alias
     with django_capture_on_commit_callbacks(execute=True):
-        PlaceAlias.objects.create(name="光谷", place=Place.objects.get(adcode="420100"))
+        making.save(PlaceAlias(name="光谷", place=Place.objects.get(adcode="420100")))
     assert {t.split(":")[0] for t in practices_found(client, "光谷")} == {"武汉"}
 
 

@@ -11,6 +11,8 @@ from experiences.models import Place, PlaceAlias, Practice, Recommendation, Sect
 from experiences.seeding import seed
 from tests.paths import RAW_SEED
 
+from . import making
+
 pytestmark = pytest.mark.django_db
 
 ARTICLE_TITLES = [
@@ -155,12 +157,9 @@ def test_seed_aliases_point_at_real_places(alias, adcode):
 
 def test_seed_never_reverts_a_curators_edits():
     edited = Practice.objects.get(seed_key="wuxi-530-plan")
-    edited.title = "无锡:530计划(编辑改过的标题)"
-    edited.status = "archived"
-    edited.save()
+    making.save(edited, title="无锡:530计划(编辑改过的标题)", status="archived")
     renamed = Recommendation.objects.get(seed_key="jz-dedication")
-    renamed.title = "敬业是前提"
-    renamed.save()
+    making.save(renamed, title="敬业是前提")
     counts = (Practice.objects.count(), Recommendation.objects.count())
     assert not seed().changed
     edited.refresh_from_db()

@@ -6,8 +6,6 @@ from django import template
 from django.http import QueryDict
 from django.urls import reverse
 
-from experiences.models import is_staff
-
 from ..models import Collection
 
 register = template.Library()
@@ -31,6 +29,12 @@ def export_url(context, source: str, **identity) -> str:
 def add_to_collection(context, kind: str, lesson) -> dict:
     request = context["request"]
     user = request.user
-    staff = is_staff(user)
-    collections = list(Collection.objects.editable_by(user).only("pk", "title")[:50]) if staff else []
-    return {"staff": staff, "kind": kind, "lesson": lesson, "collections": collections, "next": request.get_full_path()}
+    signed_in = user.is_authenticated
+    collections = list(Collection.objects.editable_by(user).only("pk", "title")[:50]) if signed_in else []
+    return {
+        "signed_in": signed_in,
+        "kind": kind,
+        "lesson": lesson,
+        "collections": collections,
+        "next": request.get_full_path(),
+    }

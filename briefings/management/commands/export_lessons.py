@@ -18,7 +18,7 @@ from briefings.pdf import PDFUnavailable
 
 # Who the command exports as: a reader (published lessons only) unless --include-drafts.
 READER = AnonymousUser()
-CURATOR = SimpleNamespace(is_active=True, is_staff=True, is_authenticated=True, pk=None)
+CURATOR = SimpleNamespace(is_active=True, is_staff=True, is_authenticated=True, pk=None, has_perm=lambda perm: True)
 
 
 class Command(BaseCommand):
