@@ -7,16 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from experiences import content
-from experiences.models import Practice, Recommendation
+from experiences.lessons import kind_of
 
 from .models import Collection, CollectionItem
-
-KINDS = {"practice": Practice, "recommendation": Recommendation}
 
 
 def add_lesson(*, collection: Collection, kind: str, pk: int, user) -> tuple[CollectionItem, bool]:
     """Append a lesson the user can see; adding one already there leaves it where it is. Returns (item, created)."""
-    model = KINDS[kind]
+    model = kind_of(kind).model
     lesson = model.objects.visible_to(user).get(pk=pk)
     with content.writing(user=user, comment=_("加入汇编：%(title)s") % {"title": lesson}) as work:
         Collection.objects.select_for_update().filter(pk=collection.pk).first()  # serialise concurrent appends

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from experiences.editing import VersionedForm
+from experiences.lessons import KINDS
 
 from .assemble import GROUPINGS
 from .models import Collection
@@ -19,7 +20,7 @@ class CollectionForm(VersionedForm):
 
 
 class AddToCollectionForm(forms.Form):
-    kind = forms.ChoiceField(choices=[("practice", _("经验做法")), ("recommendation", _("启示建议"))])
+    kind = forms.ChoiceField(choices=[(kind.key, kind.label) for kind in KINDS])
     pk = forms.IntegerField(min_value=1)
     collection = forms.IntegerField(required=False, min_value=1)
     new_title = forms.CharField(label=_("新汇编标题"), max_length=200, required=False)

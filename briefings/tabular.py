@@ -8,6 +8,8 @@ import json
 
 from django.utils.translation import gettext as _
 
+from experiences.lessons import KINDS
+
 from .assemble import Briefing, Lesson
 
 # Excel runs a cell starting with one of these as a formula (CSV injection): such cells get a leading apostrophe.
@@ -67,7 +69,7 @@ COLUMNS = {
     "citation": "完整出处",
     "url": "链接",
 }
-KIND_LABELS = {"practice": "经验做法", "recommendation": "启示建议"}
+KIND_LABELS = {kind.key: kind.label for kind in KINDS}
 
 
 def _cell(value) -> str:
@@ -82,7 +84,7 @@ def render_csv(briefing: Briefing) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([_(label) for label in COLUMNS.values()])
     for record in records(briefing):
-        record["kind"] = KIND_LABELS[record["kind"]]
+        record["kind"] = str(KIND_LABELS[record["kind"]])
         writer.writerow([_cell(record[key]) for key in COLUMNS])
     # The BOM is how Excel knows the file is UTF-8 rather than the ANSI code page (GBK on Chinese Windows).
     return out.getvalue().encode("utf-8-sig")

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from experiences import content
 from experiences.editing import take_saved
-from experiences.models import Practice, Recommendation
+from experiences.lessons import kind_of
 from kbase.clients import client_key
 
 from . import collecting, exporting, selection, throttling
@@ -187,7 +187,7 @@ def collection_add(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
         return HttpResponseRedirect(back or "/")
     data = form.cleaned_data
-    model = Practice if data["kind"] == "practice" else Recommendation
+    model = kind_of(data["kind"]).model
     get_object_or_404(model.objects.visible_to(request.user), pk=data["pk"])
     if data.get("collection"):
         collection = get_object_or_404(Collection.objects.editable_by(request.user), pk=data["collection"])

@@ -130,7 +130,7 @@ class LessonAdmin(WorkflowAdmin, ContentAdmin):
 
 @admin.register(Practice)
 class PracticeAdmin(LessonAdmin):
-    list_display = ["title", "place_names", "document", "status", "updated_at"]
+    list_display = ["title", "place_names", "document", "status", "public", "updated_at"]
     search_fields = ["title", "summary", "body", "excerpt", "places__name"]
     fieldsets = [
         (None, {"fields": ["title", "summary", "body", "status"]}),
@@ -165,7 +165,7 @@ class RecommendationChildInline(admin.StackedInline):
 
 @admin.register(Recommendation)
 class RecommendationAdmin(LessonAdmin):
-    list_display = ["__str__", "audience", "parent", "document", "status", "updated_at"]
+    list_display = ["__str__", "audience", "parent", "document", "status", "public", "updated_at"]
     search_fields = ["title", "body", "audience", "excerpt"]
     autocomplete_fields = [*LessonAdmin.autocomplete_fields, "derived_from", "parent"]
     list_select_related = ["document", "parent"]
@@ -218,3 +218,6 @@ class SearchEntryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # derived rows: rebuilt by 重建搜索索引, never edited by hand

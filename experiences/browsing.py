@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
 
+from .lessons import KINDS
 from .models import Place, Practice, Recommendation, SourceDocument, Status, Theme, code_prefix, sees_unpublished
 
 NEWEST_FIRST = ("-created_at", "-pk")
@@ -134,7 +135,8 @@ def place_counts_from(counts: dict[tuple[str, str], int]) -> dict[str, PlaceCoun
     return _places_for_prefixes(by_prefix)
 
 
-LESSON_INDEX = {"practice": 0, "recommendation": 1}
+# A count pair's position for each lesson kind: (practices, recommendations), the registry's order.
+LESSON_INDEX = {kind.key: index for index, kind in enumerate(KINDS)}
 
 
 def _prefix_counts(counts: dict[tuple[str, str], int], prefix: str) -> tuple[int, int]:

@@ -95,6 +95,16 @@ def _shown(field: forms.Field, value) -> str:
     return str(value) if value not in (None, "") else "—"
 
 
+def submitted_value(form: forms.Form, name: str):
+    """What a browser would submit for the field as the unbound form renders it (tags as "a, b", ids as text)."""
+    widget = form.fields[name].widget
+    widget = getattr(widget, "widget", widget)  # the admin wraps related fields' widgets
+    value = widget.format_value(form[name].value())  # value() is already prepared
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return value
+
+
 def take_saved(data: QueryDict, form: forms.ModelForm) -> QueryDict:
     """``data`` with the fields named in TAKE_SAVED replaced by ``form``'s (unbound, on the saved object) values."""
     names = data.getlist(TAKE_SAVED)
@@ -103,7 +113,7 @@ def take_saved(data: QueryDict, form: forms.ModelForm) -> QueryDict:
     data = data.copy()
     for name in names:
         if name in form.fields and name != VERSION_FIELD:
-            value = form[name].value()
+            value = submitted_value(form, name)
             if isinstance(value, (list, tuple)):
                 data.setlist(form.add_prefix(name), [str(v) for v in value])
             else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+from .lessons import KINDS
 from .models import Place, SearchEntry, SourceDocument, Theme
 
 
@@ -27,10 +28,11 @@ def facets_sql(sample: str) -> str:
         ("place", "places", "place", "substr(x.adcode, 1, 2)"),
         ("theme", "themes", "theme", "COALESCE(x.parent_id, x.id)"),
     ):
-        for kind in ("practice", "recommendation"):
+        for kind in KINDS:
+            through = getattr(kind.model, link).through._meta.db_table
             links.append(
                 f"SELECT '{facet}' AS facet, CAST({value} AS TEXT) AS value, m.kind, m.object_id FROM {sample} m "
-                f"JOIN experiences_{kind}_{link} l ON m.kind = '{kind}' AND l.{kind}_id = m.object_id "
+                f"JOIN {through} l ON m.kind = '{kind.key}' AND l.{kind.link_field} = m.object_id "
                 f"JOIN experiences_{column} x ON x.id = l.{column}_id"
             )
     return (

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from . import browsing
+from .lessons import is_lesson, kind_of
 from .models import Practice, Recommendation, SearchEntry, Section
 from .search import Hit, Query
 from .text.passages import Fragment
@@ -50,12 +51,9 @@ def hydrate(hits: list[Hit], *, query: Query, published_only: bool) -> list[Resu
 
 
 def _result(kind: str, label: str, obj, words: list[str]) -> Result:
-    if kind == "practice":
-        text = " ".join(filter(None, [obj.summary, obj.body, obj.excerpt]))
-        return Result(kind, label, obj.title, obj.get_absolute_url(), snippet(text, words), obj, obj.document.title)
-    if kind == "recommendation":
-        text = " ".join(filter(None, [obj.body, obj.excerpt]))
-        title = f"{obj.label}{obj.title}"
-        return Result(kind, label, title, obj.get_absolute_url(), snippet(text, words), obj, obj.document.title)
+    if is_lesson(kind):
+        # A lesson's snippet comes from its searched text (the registry's), its title as it prints (with its label).
+        text = " ".join(filter(None, (getattr(obj, name) for name in kind_of(kind).search_text)))
+        return Result(kind, label, str(obj), obj.get_absolute_url(), snippet(text, words), obj, obj.document.title)
     title = f"{obj.label}{obj.heading}" or _("正文")
     return Result(kind, label, title, obj.get_absolute_url(), snippet(obj.text, words), obj, obj.document.title)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -69,7 +70,9 @@ class JobAdmin(admin.ModelAdmin):
     def start_view(self, request: HttpRequest, kind: str):
         """Start a rebuild (POST from the buttons above the list)."""
         back = reverse("admin:jobs_job_changelist")
-        if request.method != "POST" or kind not in REBUILDS or not request.user.has_perm("jobs.add_job"):
+        if not request.user.has_perm("jobs.add_job"):
+            raise PermissionDenied
+        if request.method != "POST" or kind not in REBUILDS:
             return HttpResponseRedirect(back)
         job = queue.submit(kind=kind, params={}, title=str(REBUILDS[kind]), user=request.user)
         self.message_user(request, _("已提交任务：%(job)s。") % {"job": job}, messages.SUCCESS)

@@ -56,6 +56,12 @@ def _jobs_in_process(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness (~0.3 s a user) tests nothing here; the production hasher is checked apart."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _writes_through_the_service(settings):
     """A content write that bypasses experiences.content fails the test that made it."""
     settings.KBASE_WRITE_GUARD = "raise"

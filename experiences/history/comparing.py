@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import models
+from django.utils import formats, timezone
 from reversion.models import Version
 
 from .serializer import TAGS
@@ -58,13 +60,18 @@ def values(version: Version) -> dict[str, object]:
     return result
 
 
+FIRST = {"label", "title", "name", "summary"}
+# Bookkeeping a curator never edits: left out of the diff (the version number heads each column).
+HIDDEN = {"id", "version", "seed_key", "created_at", "updated_at", "fingerprint", "content_hash"}
+
+
 def fields_of(model) -> list[tuple[str, str, models.Field | None]]:
-    """The fields a diff shows, in the model's order, with their labels."""
-    rows = [(f.name, str(f.verbose_name), f) for f in model._meta.concrete_fields if f.name != "id"]
+    """The fields a diff shows, with their labels: what curators edit first, the workflow's record after."""
+    rows = [(f.name, str(f.verbose_name), f) for f in model._meta.concrete_fields if f.name not in HIDDEN]
     rows += [(f.name, str(f.verbose_name), f) for f in model._meta.many_to_many if f.name != TAGS]
-    if any(f.name == TAGS for f in model._meta.many_to_many) or hasattr(model, TAGS):
+    if hasattr(model, TAGS):
         rows.append((TAGS, "关键词", None))
-    return rows
+    return sorted(rows, key=lambda row: (row[0] in NOT_RESTORED, row[0] not in FIRST))
 
 
 def shown(field: models.Field | None, value) -> str:
@@ -82,6 +89,10 @@ def shown(field: models.Field | None, value) -> str:
         return str(related) if related is not None else f"#{value}（已删除）"
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return formats.date_format(timezone.localtime(value), "Y-m-d H:i")
     return str(value)
 
 
