@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -93,6 +94,8 @@ class RevisionAdmin(admin.ModelAdmin):
     """Every unit of work that changed content: who, when, why, and how many objects."""
 
     list_display = ["date_created", "user", "comment", "objects"]
+    fields = ["date_created", "user", "comment", "changed_objects"]
+    readonly_fields = fields
     list_filter = ["date_created", ("user", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["comment", "user__username"]
     date_hierarchy = "date_created"
@@ -108,6 +111,16 @@ class RevisionAdmin(admin.ModelAdmin):
     def objects(self, obj):
         return obj._objects
 
+    @admin.display(description=gettext_lazy("修改的对象"))
+    def changed_objects(self, obj):
+        """Each object of the revision, linked to its own 修改记录."""
+        versions = obj.version_set.select_related("content_type").order_by("content_type", "pk")
+        items = [(_versions_url(v), _label(v)) for v in versions[:SHOWN]]
+        listed = format_html_join("", '<li><a href="{}">{}</a></li>', items)
+        more = obj.version_set.count() - len(items)
+        tail = format_html("<li>{}</li>", _("……另有 %(n)d 个") % {"n": more}) if more > 0 else ""
+        return format_html("<ul>{}{}</ul>", listed, tail)
+
     def has_add_permission(self, request):
         return False
 
@@ -116,3 +129,22 @@ class RevisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+SHOWN = 200
+
+
+def _label(version) -> str:
+    model = version.content_type.model_class()
+    return f"{model._meta.verbose_name if model else version.content_type}：{version.object_repr}"
+
+
+def _versions_url(version) -> str:
+    model = version.content_type.model_class()
+    if model is None:
+        return "#"
+    opts = model._meta
+    try:
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_versions", args=[int(version.object_id)])
+    except NoReverseMatch:
+        return "#"

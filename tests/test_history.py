@@ -102,6 +102,10 @@ def test_bulk_actions_and_imports_are_in_history_with_their_users(admin_client, 
         {**making.WITHDRAW, "_selected_action": [p.pk for p in practices]},
     )
     revision = Revision.objects.order_by("-pk").first()
+    page = admin_client.get(reverse("admin:reversion_revision_change", args=[revision.pk])).content.decode()
+    for practice in practices:
+        assert practice.title in page
+        assert reverse("admin:experiences_practice_versions", args=[practice.pk]) in page
     assert revision.user == reviewer
     assert "撤回" in revision.comment
     assert revision.version_set.count() == 3
