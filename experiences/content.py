@@ -39,13 +39,14 @@ from django.db import models, transaction
 
 from . import counting, history, search, segmentation
 from .caching import version_changed
-from .lessons import is_lesson, kind_of
+from .lessons import KINDS, is_lesson, kind_of
 from .models import Lesson, Place, PlaceAlias, SearchEntry, Section, SourceDocument, Theme
 
 logger = logging.getLogger(__name__)
 
 # Past this many existing lessons measured before a change, the counts are rebuilt instead of adjusted.
 MEASURE_LIMIT = 5000
+CHUNK = 2000
 TAXONOMY = (Place, PlaceAlias, Theme)
 _state = threading.local()
 
@@ -159,7 +160,7 @@ class Work:
         new = [pk for pk in ids if pk not in self.measured[SourceDocument]]
         self.measured[SourceDocument].update(new)
         # A document's status decides its lessons' visibility: they are measured with it.
-        for kind in _lesson_kinds():
+        for kind in KINDS:
             lessons = kind.model.objects.filter(document_id__in=new).values_list("pk", flat=True)
             self._measure_lessons(kind.model, list(lessons))
         if not self.recount and new:
@@ -175,8 +176,15 @@ class Work:
 
     # --- the end of the unit ------------------------------------------------------------------
 
+    @property
+    def empty(self) -> bool:
+        """Nothing was reported: a page that only read (an admin form shown, a list browsed)."""
+        return not (any(self.recorded.values()) or self.removed or any(self.deleted.values()) or self.recount)
+
     def finish(self) -> None:
         self._check_reported()
+        if self.empty:
+            return
         self._index()
         self._count()
         if self.keep_history:
@@ -195,9 +203,9 @@ class Work:
             kind.model: set(kind.model.objects.filter(document_id__in=self.documents).values_list("pk", flat=True))
             if self.documents
             else set()
-            for kind in _lesson_kinds()
+            for kind in KINDS
         }
-        todo = {kind.plural: sorted(self.lessons[kind.model] - done[kind.model]) for kind in _lesson_kinds()}
+        todo = {kind.plural: sorted(self.lessons[kind.model] - done[kind.model]) for kind in KINDS}
         if any(todo.values()):
             search.index(**todo)
 
@@ -212,10 +220,12 @@ class Work:
             return
         after: Counter = Counter()
         for model, ids in self.measured.items():
-            if model is SourceDocument:
-                after.update(counting.document_totals(ids))
-            else:
-                after.update(counting.contributions(model, ids))
+            ids = sorted(ids)
+            for start in range(0, len(ids), CHUNK):  # within SQLite's limit of query parameters
+                chunk = ids[start : start + CHUNK]
+                after.update(
+                    counting.document_totals(chunk) if model is SourceDocument else counting.contributions(model, chunk)
+                )
         after.subtract(self.before)
         counting.apply(after)
 
@@ -232,12 +242,6 @@ class Work:
         version_changed()
         if self.taxonomy_changed:
             segmentation.taxonomy_changed()
-
-
-def _lesson_kinds():
-    from .lessons import KINDS
-
-    return KINDS
 
 
 def _model_and_ids(obj_or_model, ids) -> tuple[type, list[int]]:
@@ -270,7 +274,8 @@ def writing(*, user=None, comment: str = "", history: bool = True) -> Iterator[W
         with transaction.atomic():
             yield work
             work.finish()
-            transaction.on_commit(work.after_commit)
+            if not work.empty:
+                transaction.on_commit(work.after_commit)
     finally:
         _state.work = None
 
@@ -364,7 +369,7 @@ def connect_guard() -> None:
     from taggit.models import TaggedItem
 
     global GUARDED_SAVES
-    kinds = _lesson_kinds()
+    kinds = KINDS
     GUARDED_SAVES = (SourceDocument, Section, *TAXONOMY, *(k.model for k in kinds))
     for model in GUARDED_SAVES:
         post_save.connect(guard_saved, sender=model, dispatch_uid=f"content-guard-save-{model.__name__}")

@@ -63,3 +63,15 @@ def test_many_lessons_in_one_unit_cost_a_bounded_number_of_queries():
     with CaptureQueriesContext(connection) as hundred:
         making.lessons(Practice, rows, tags=["共同标签"])
     assert len(hundred) <= len(ten) + 5  # indexing, counts and history work in batches, not per lesson
+
+
+def test_a_unit_that_writes_nothing_leaves_cached_pages_alone(admin_client):
+    from experiences import caching
+
+    version = caching.content_version()
+    practice = Practice.objects.published().first()
+    admin_client.get(f"/admin/experiences/practice/{practice.pk}/change/")
+    admin_client.get("/admin/experiences/practice/")
+    assert caching.content_version() == version
+    making.save(practice, title="改过的标题")
+    assert caching.content_version() != version
