@@ -129,6 +129,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "batch": batch,
             "plan": plan,
+            "writing": plan.to_write(force=batch.force),
             "title": _("导入预览:%(name)s") % {"name": batch.original_name},
             "place_names": dict(Place.objects.filter(adcode__in=_plan_adcodes(plan)).values_list("adcode", "name")),
             "theme_names": dict(Theme.objects.values_list("slug", "name")),

@@ -28,18 +28,22 @@ if TYPE_CHECKING:
 def write_plan(
     plan: ImportPlan,
     *,
+    documents: list[DocumentPlan] | None = None,
     batch: ImportBatch | None = None,
     user=None,
     progress: Callable[[int, str], None] | None = None,
 ) -> ImportResult:
-    """Everything in one transaction; a batch is marked imported inside it, so it can never be written twice."""
+    """Everything in one transaction; a batch is marked imported inside it, so it can never be written twice.
+
+    ``documents``: the plan's documents to write (default all); the importer leaves exact repeats out.
+    """
     from .importing import ImportResult
 
     report = progress or (lambda percent, step: None)
     with content.writing(user=user, comment=_import_comment(plan, batch=batch, user=user)) as work:
         if batch is not None:
             _mark_imported(batch, user=user)
-        writer = _Writer(plan, batch=batch)
+        writer = _Writer(plan, batch=batch, chosen=plan.documents if documents is None else documents)
         report(5, _("写入文献"))
         documents = writer.documents()
         report(15, _("写入章节"))
@@ -59,7 +63,7 @@ def write_plan(
         sections=sum(len(s) for s in sections),
         practices=practices,
         recommendations=recommendations,
-        mentions=sum(len(d.mentions) for d in plan.documents),
+        mentions=sum(len(d.mentions) for d in writer.chosen),
     )
 
 
@@ -97,9 +101,10 @@ def _mark_imported(batch: ImportBatch, *, user) -> None:
 
 
 class _Writer:
-    def __init__(self, plan: ImportPlan, *, batch: ImportBatch | None):
-        codes = {m.adcode for d in plan.documents for m in d.mentions}
+    def __init__(self, plan: ImportPlan, *, batch: ImportBatch | None, chosen: list[DocumentPlan]):
+        codes = {m.adcode for d in chosen for m in d.mentions}
         self.plan = plan
+        self.chosen = chosen
         self.batch = batch
         self.places = {p.adcode: p.pk for p in Place.objects.filter(adcode__in=codes)}
         self.themes = {t.slug: t.pk for t in Theme.objects.all()}
@@ -109,13 +114,15 @@ class _Writer:
         self.created: dict[type, list[int]] = defaultdict(list)  # lessons written, by model
 
     def documents(self) -> list[SourceDocument]:
-        documents = [self._document(p) for p in self.plan.documents]
+        documents = [self._document(p) for p in self.chosen]
         SourceDocument.objects.bulk_create(documents)
+        written = {id(p): d for p, d in zip(self.chosen, documents, strict=True)}
         # A document may duplicate an earlier one of the same file: link it now that both have ids.
         later = []
-        for document, plan in zip(documents, self.plan.documents, strict=True):
-            if plan.duplicate is not None and plan.duplicate.pk is None:
-                document.duplicate_of = documents[plan.duplicate.index]
+        for document, plan in zip(documents, self.chosen, strict=True):
+            twin = self._twin_in_file(plan, written)
+            if twin is not None:
+                document.duplicate_of = twin
                 later.append(document)
             key = (SourceDocument.places.through, "sourcedocument", "place")
             self.links[key].update((document.pk, self.places[c]) for c in plan.places if c in self.places)
@@ -126,6 +133,16 @@ class _Writer:
             ]
         SourceDocument.objects.bulk_update(later, ["duplicate_of"])
         return documents
+
+    def _twin_in_file(self, plan: DocumentPlan, written: dict) -> SourceDocument | None:
+        """The written document an earlier article of this file stands for (a repeat left out stands for its twin)."""
+        seen = set()
+        while plan.duplicate is not None and plan.duplicate.pk is None and plan.duplicate.index not in seen:
+            seen.add(plan.duplicate.index)
+            plan = self.plan.documents[plan.duplicate.index]
+            if id(plan) in written:
+                return written[id(plan)]
+        return None
 
     def _document(self, plan: DocumentPlan) -> SourceDocument:
         duplicate = plan.duplicate
@@ -141,7 +158,7 @@ class _Writer:
             text=plan.text,
             content_hash=plan.content_hash,
             fingerprint=plan.sketch.to_json() if plan.sketch else {},
-            duplicate_of_id=duplicate.pk if duplicate else None,
+            duplicate_of_id=duplicate.pk if duplicate else None,  # an earlier article of the file: linked later
             similarity=duplicate.similarity if duplicate else None,
             status=Status.DRAFT,
             import_batch=self.batch,
@@ -152,7 +169,7 @@ class _Writer:
     def sections(self, documents: list[SourceDocument]) -> list[list[Section]]:
         """Each document's sections, in outline order; parents are inserted before their children."""
         result, pending = [], defaultdict(list)
-        for document, plan in zip(documents, self.plan.documents, strict=True):
+        for document, plan in zip(documents, self.chosen, strict=True):
             nodes, sections = plan.outline.nodes, []
             siblings: dict[int | None, int] = defaultdict(int)
             for node in nodes:
@@ -170,7 +187,7 @@ class _Writer:
 
     def lessons(self, documents: list[SourceDocument], sections: list[list[Section]]) -> tuple[int, int]:
         practices, level = [], []
-        for document, plan, outline in zip(documents, self.plan.documents, sections, strict=True):
+        for document, plan, outline in zip(documents, self.chosen, sections, strict=True):
             for order, draft in enumerate(plan.drafts):
                 if draft.kind == "practice":
                     practices.append((draft, self._lesson(Practice, draft, document, outline)))

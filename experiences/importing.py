@@ -95,6 +95,14 @@ class ImportPlan:
     def exact_duplicates(self) -> list[DocumentPlan]:
         return [d for d in self.documents if d.duplicate and d.duplicate.exact]
 
+    @property
+    def new_documents(self) -> list[DocumentPlan]:
+        """What is written without ``force``: everything but exact repeats (of the base or of this file)."""
+        return [d for d in self.documents if not (d.duplicate and d.duplicate.exact)]
+
+    def to_write(self, *, force: bool) -> list[DocumentPlan]:
+        return list(self.documents) if force else self.new_documents
+
 
 @dataclass
 class ImportResult:
@@ -103,6 +111,22 @@ class ImportResult:
     practices: int = 0
     recommendations: int = 0
     mentions: int = 0
+    skipped: list[str] = field(default_factory=list)  # why each exact repeat was left out
+
+
+def twin_of(document: DocumentPlan) -> str:
+    """Where an exact repeat's twin is, as the preview and the refusal name it."""
+    duplicate = document.duplicate
+    if duplicate.pk is not None:
+        return _("已有文献%(title)s（编号 %(pk)d）") % {"title": quoted_title(duplicate.title), "pk": duplicate.pk}
+    return _("本文件中的%(title)s") % {"title": quoted_title(duplicate.title)}
+
+
+def _repeat_warning(document: DocumentPlan) -> str:
+    return _("%(title)s与%(twin)s完全相同，不再重复导入。") % {
+        "title": quoted_title(document.title),
+        "twin": twin_of(document),
+    }
 
 
 @dataclass
@@ -167,6 +191,8 @@ def plan_import(*, name: str, data: bytes, progress: Progress | None = None) -> 
         raise ImportRefused(_("文件中没有可导入的正文。"))
     report(92, _("查找重复文献"))
     find_duplicates(plan.documents, known=stored_documents(), threshold=settings.KBASE_DUPLICATE_THRESHOLD)
+    for document in plan.exact_duplicates:
+        document.warnings.append(_repeat_warning(document))
     return plan
 
 
@@ -236,29 +262,33 @@ def apply_plan(
     """Write a plan in one transaction: all its documents, or nothing."""
     from .import_writer import write_plan
 
-    if plan.exact_duplicates and not force:
-        titles = "、".join(quoted_title(d.title) for d in plan.exact_duplicates)
-        raise ImportRefused(
-            _("与已有文献完全重复,未导入:%(titles)s。如确需重复导入,请选择强制导入。") % {"titles": titles}
-        )
+    if not plan.new_documents and not force:
+        raise ImportRefused(_all_repeated(plan))
+    chosen = plan.to_write(force=force)
     if not force:
         # A preview may be hours old: the same text may have been imported since.
-        since = _imported_since(plan)
+        since = _imported_since(chosen)
         if since:
             titles = "、".join(quoted_title(d.title) for d in since)
             raise ImportRefused(
                 _("预览之后，相同的文献已被导入，未导入：%(titles)s。如确需重复导入，请选择强制导入。")
                 % {"titles": titles}
             )
-    result = write_plan(plan, batch=batch, user=user, progress=progress)
-    segmentation.add_to_frequencies([d.term_frequencies for d in plan.documents])
+    result = write_plan(plan, documents=chosen, batch=batch, user=user, progress=progress)
+    result.skipped = [_repeat_warning(d) for d in plan.documents if d not in chosen]
+    segmentation.add_to_frequencies([d.term_frequencies for d in chosen])
     return result
 
 
-def _imported_since(plan: ImportPlan) -> list[DocumentPlan]:
-    hashes = {d.content_hash for d in plan.documents if not (d.duplicate and d.duplicate.exact)}
+def _all_repeated(plan: ImportPlan) -> str:
+    twins = "；".join(f"{quoted_title(d.title)}：{twin_of(d)}" for d in plan.exact_duplicates)
+    return _("文件中的文献都已在库中，未导入（%(twins)s）。如确需重复导入，请选择强制导入。") % {"twins": twins}
+
+
+def _imported_since(documents: list[DocumentPlan]) -> list[DocumentPlan]:
+    hashes = {d.content_hash for d in documents if not (d.duplicate and d.duplicate.exact)}
     stored = set(SourceDocument.objects.filter(content_hash__in=hashes).values_list("content_hash", flat=True))
-    return [d for d in plan.documents if d.content_hash in stored and not (d.duplicate and d.duplicate.exact)]
+    return [d for d in documents if d.content_hash in stored and not (d.duplicate and d.duplicate.exact)]
 
 
 def import_file(
@@ -267,8 +297,7 @@ def import_file(
     """Plan, and unless ``dry_run``, apply: the entry point of the command."""
     plan = plan_import(name=name, data=data)
     if dry_run:
-        if plan.exact_duplicates and not force:
-            titles = "、".join(quoted_title(d.title) for d in plan.exact_duplicates)
-            raise ImportRefused(_("与已有文献完全重复:%(titles)s。") % {"titles": titles})
+        if not plan.new_documents and not force:
+            raise ImportRefused(_all_repeated(plan))
         return plan, None
     return plan, apply_plan(plan, force=force)

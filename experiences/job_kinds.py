@@ -140,6 +140,8 @@ def _write(job_id: int, *, report) -> Outcome:
         "sections": result.sections,
         "drafts": result.practices + result.recommendations,
     }
+    if result.skipped:
+        message += " " + " ".join(result.skipped)
     ImportBatch.objects.filter(pk=batch.pk).update(message=message)
     # The IDF table of a child dies with it: the supervising process adds the new documents to its own.
     handover = [d.term_frequencies for d in plan.documents] if in_child() else None

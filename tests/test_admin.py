@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,8 @@ def test_a_duplicate_of_the_seed_is_flagged_in_the_preview_and_refused(admin_cli
     response = upload(admin_client, SEED.name, SEED.read_bytes())
     html = admin_client.get(response.url).content.decode()
     assert "完全相同" in html
+    assert "没有可导入的内容" in html
+    assert re.search(r'value="confirm"[^>]*disabled', html)  # nothing new: confirming is not offered
     before = SourceDocument.objects.count()
     admin_client.post(response.url, {"action": "confirm"})
     assert ImportBatch.objects.get().state == ImportBatch.State.FAILED

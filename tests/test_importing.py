@@ -127,7 +127,7 @@ def test_article_four_is_found_to_duplicate_article_three(empty_corpus):
 def test_reimporting_the_same_file_is_refused_and_nothing_is_doubled(empty_corpus):
     import_file(name=SEED.name, data=SEED.read_bytes())
     before = counts()
-    with pytest.raises(ImportRefused, match="完全重复"):
+    with pytest.raises(ImportRefused, match="都已在库中"):
         import_file(name=SEED.name, data=SEED.read_bytes())
     assert counts() == before
 
@@ -292,3 +292,43 @@ def test_command_dry_run_writes_nothing(empty_corpus, capsys):
     call_command("import_documents", str(SEED), "--dry-run")
     assert "dry run" in capsys.readouterr().out
     assert SourceDocument.objects.count() == 0
+
+
+def _compilation_with_a_revised_repeat() -> tuple[str, str, str]:
+    import random
+
+    from tests import corpus
+
+    rng = random.Random(7)
+    first, second = corpus.article(rng, 1), corpus.article(rng, 2)
+    heading, body = first.split("\n", 1)
+    repeat = f"第3篇:{heading.split(':', 1)[1]}(修订稿)\n{body}"
+    return first, second, repeat
+
+
+def test_a_compilation_that_repeats_an_article_imports_the_rest_and_names_the_twin(empty_corpus):
+    first, second, repeat = _compilation_with_a_revised_repeat()
+    plan, result = import_file(name="汇编.txt", data="\n".join([first, second, repeat]).encode())
+    assert len(plan.documents) == 3
+    assert len(result.documents) == 2
+    [skipped] = result.skipped
+    assert "修订稿" in skipped
+    assert "本文件中的《" in skipped
+
+
+def test_articles_already_in_the_base_are_left_out_and_a_file_of_nothing_new_is_refused(empty_corpus):
+    import random
+
+    from tests import corpus
+
+    first, second, _ = _compilation_with_a_revised_repeat()
+    _, earlier = import_file(name="汇编.txt", data="\n".join([first, second]).encode())
+    twin = earlier.documents[0]
+    before = counts()
+    with pytest.raises(ImportRefused, match=f"都已在库中.*编号 {twin.pk}"):
+        import_file(name="汇编.txt", data="\n".join([first, second]).encode())
+    assert counts() == before
+    new = corpus.article(random.Random(99), 4)
+    _, result = import_file(name="新汇编.txt", data="\n".join([first, new]).encode())
+    assert [d.title for d in result.documents] == [new.split("\n", 1)[0].split(":", 1)[1]]
+    assert f"编号 {twin.pk}" in result.skipped[0]

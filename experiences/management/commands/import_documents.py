@@ -40,7 +40,9 @@ class Command(BaseCommand):
                 failures += 1
                 rows.append([str(path), "-", "-", "-", "-", "-", "-", f"FAILED: {error}"])
                 continue
-            docs = plan.documents
+            docs = plan.to_write(force=options["force"])
+            skipped = len(plan.documents) - len(docs)
+            outcome = "dry run" if result is None else "imported"
             rows.append(
                 [
                     str(path),
@@ -50,7 +52,7 @@ class Command(BaseCommand):
                     str(sum(d.draft_count for d in docs)),
                     str(sum(1 for d in docs if d.duplicate)),
                     str(len(plan.warnings) + sum(len(d.warnings) for d in docs)),
-                    "dry run" if result is None else "imported",
+                    f"{outcome}, {skipped} repeat(s) left out" if skipped else outcome,
                 ]
             )
             if options["verbosity"] > 1:
