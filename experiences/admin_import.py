@@ -23,7 +23,7 @@ from .readers import SUPPORTED_EXTENSIONS
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("文件"),
-        help_text=gettext_lazy("支持 .txt(UTF-8、GBK、GB18030、UTF-16 均可)、.md、.html、.docx 和文字版 .pdf。"),
+        help_text=gettext_lazy("支持 .txt（UTF-8、GBK、GB18030、UTF-16 均可）、.md、.html、.docx 和文字版 .pdf。"),
     )
     force = forms.BooleanField(label=gettext_lazy("允许导入与已有文献完全相同的文件"), required=False)
 
@@ -31,7 +31,7 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         extension = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
         if extension not in SUPPORTED_EXTENSIONS:
-            raise forms.ValidationError(_("不支持的文件类型,请上传 .txt、.md、.html、.docx 或 .pdf 文件。"))
+            raise forms.ValidationError(_("不支持的文件类型，请上传 .txt、.md、.html、.docx 或 .pdf 文件。"))
         if upload.size > settings.KBASE_IMPORT_MAX_BYTES:
             raise forms.ValidationError(
                 _("文件太大(%(size).1f MB),上限为 %(limit).1f MB。")
@@ -130,7 +130,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "batch": batch,
             "plan": plan,
             "writing": plan.to_write(force=batch.force),
-            "title": _("导入预览:%(name)s") % {"name": batch.original_name},
+            "title": _("导入预览：%(name)s") % {"name": batch.original_name},
             "place_names": dict(Place.objects.filter(adcode__in=_plan_adcodes(plan)).values_list("adcode", "name")),
             "theme_names": dict(Theme.objects.values_list("slug", "name")),
         }

@@ -64,7 +64,7 @@ class PlaceField(forms.CharField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 50)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": _("地区名称或代码,如 湖北、420100")}))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": _("地区名称或代码，如 湖北、420100")}))
         super().__init__(*args, **kwargs)
 
     def clean(self, value):

@@ -171,9 +171,13 @@ def plan_import(*, name: str, data: bytes, progress: Progress | None = None) -> 
     plan = ImportPlan(name=name, size=len(data), encoding=read.encoding, documents=[])
     if cleaned.removed_page_numbers:
         plan.warnings.append(_("已删除混入正文的页码 %(n)d 处。") % {"n": len(cleaned.removed_page_numbers)})
+    if cleaned.punctuation_fixed:
+        plan.warnings.append(
+            _("已将中文之间的半角标点改为全角 %(n)d 处（如“,”改为“，”）。") % {"n": cleaned.punctuation_fixed}
+        )
     if cleaned.removed_running_lines:
         plan.warnings.append(
-            _("已删除重复出现的页眉页脚:%(lines)s") % {"lines": "、".join(cleaned.removed_running_lines)}
+            _("已删除重复出现的页眉页脚：%(lines)s") % {"lines": "、".join(cleaned.removed_running_lines)}
         )
     report(15, _("分篇"))
     context = _Context.build()
@@ -186,7 +190,7 @@ def plan_import(*, name: str, data: bytes, progress: Progress | None = None) -> 
         if article.text.strip():
             plan.documents.append(_plan_document(article, context=context))
         else:
-            plan.warnings.append(_("“%(title)s”没有正文,已跳过。") % {"title": article.title})
+            plan.warnings.append(_("“%(title)s”没有正文，已跳过。") % {"title": article.title})
     if not plan.documents:
         raise ImportRefused(_("文件中没有可导入的正文。"))
     report(92, _("查找重复文献"))

@@ -44,7 +44,7 @@ def read_document(*, name: str, data: bytes, max_bytes: int, max_xml_bytes: int 
     extension = PurePath(name).suffix.lower()
     if extension not in SUPPORTED_EXTENSIONS:
         raise UnreadableFile(
-            _("不支持的文件类型“%(ext)s”。支持:.txt、.md、.html、.docx、.pdf。") % {"ext": extension or _("无扩展名")}
+            _("不支持的文件类型“%(ext)s”。支持：.txt、.md、.html、.docx、.pdf。") % {"ext": extension or _("无扩展名")}
         )
     if not data:
         raise UnreadableFile(_("文件是空的。"))
@@ -83,14 +83,14 @@ def decode_text(data: bytes) -> tuple[str, str]:
         pass
     best = from_bytes(data, cp_isolation=CANDIDATE_ENCODINGS).best()
     if best is None:
-        raise UnreadableFile(_("无法识别文件的文字编码,它可能不是文本文件。"))
+        raise UnreadableFile(_("无法识别文件的文字编码，它可能不是文本文件。"))
     encoding = best.encoding
     if encoding in {"gbk", "gb2312", "cp936"}:
         encoding = "gb18030"
     try:
         text = data.decode(encoding, errors="strict")
     except (UnicodeDecodeError, LookupError) as error:
-        raise UnreadableFile(_("无法识别文件的文字编码,它可能不是文本文件。")) from error
+        raise UnreadableFile(_("无法识别文件的文字编码，它可能不是文本文件。")) from error
     return _checked(text, encoding), encoding
 
 
@@ -103,7 +103,7 @@ def _checked(text: str, encoding: str) -> str:
         1 for ch in sample if (ord(ch) < 32 and ch not in "\n\r\t\f") or 0xE000 <= ord(ch) <= 0xF8FF or ch == "\ufffd"
     )
     if bad / len(sample) > 0.02:
-        raise UnreadableFile(_("文件内容不像文本(含有大量控制字符),可能是二进制文件或编码错误。"))
+        raise UnreadableFile(_("文件内容不像文本（含有大量控制字符），可能是二进制文件或编码错误。"))
     return text
 
 
@@ -175,7 +175,7 @@ def read_docx(data: bytes, *, max_bytes: int, max_xml_bytes: int = DOCX_MAX_XML_
         archive = zipfile.ZipFile(io.BytesIO(data))
         expanded = sum(info.file_size for info in archive.infolist())
         if expanded > max_bytes * DOCX_EXPANSION_LIMIT:
-            raise UnreadableFile(_("Word 文档解压后过大,已拒绝(可能是恶意构造的文件)。"))
+            raise UnreadableFile(_("Word 文档解压后过大，已拒绝（可能是恶意构造的文件）。"))
         xml = sum(info.file_size for info in archive.infolist() if info.filename.lower().endswith((".xml", ".rels")))
         if xml > max_xml_bytes:
             raise UnreadableFile(
@@ -190,7 +190,7 @@ def read_docx(data: bytes, *, max_bytes: int, max_xml_bytes: int = DOCX_MAX_XML_
     except Exception as error:  # python-docx and lxml raise many kinds of errors on corrupt input
         if _out_of_memory(error):
             raise MemoryError(str(error)) from error
-        raise UnreadableFile(_("Word 文档已损坏或不是 .docx 格式,无法读取。")) from error
+        raise UnreadableFile(_("Word 文档已损坏或不是 .docx 格式，无法读取。")) from error
     blocks = []
     for item in document.iter_inner_content():
         if hasattr(item, "rows"):
@@ -229,13 +229,13 @@ def read_pdf(data: bytes) -> str:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
-            raise UnreadableFile(_("PDF 已加密,无法读取。请先取消密码保护。"))
+            raise UnreadableFile(_("PDF 已加密，无法读取。请先取消密码保护。"))
         pages = [page.extract_text() or "" for page in reader.pages]
     except UnreadableFile:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:
-        raise UnreadableFile(_("PDF 已损坏,无法读取。")) from error
+        raise UnreadableFile(_("PDF 已损坏，无法读取。")) from error
     text = "\n".join(pages)
     if len(re.sub(r"\s", "", text)) < 10:
-        raise UnreadableFile(_("PDF 中没有可提取的文字(可能是扫描件),请先进行文字识别。"))
+        raise UnreadableFile(_("PDF 中没有可提取的文字（可能是扫描件），请先进行文字识别。"))
     return text

@@ -21,6 +21,7 @@ from . import content, workflow
 from .models import Place, PlaceAlias, Practice, Recommendation, Section, SourceDocument, Theme
 from .text.fingerprint import Sketch, content_hash, shingles, similarity
 from .text.outline import OutlineNode, assign_ends, body_end
+from .text.typography import normalise_punctuation
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
@@ -126,6 +127,7 @@ def locate_outline(*, text: str, sections: list[dict]) -> list[OutlineNode]:
 @dataclass
 class _Corpus:
     documents: dict[str, SourceDocument] = field(default_factory=dict)
+    raw: dict[str, str] = field(default_factory=dict)  # each document's fixture text, before normalising
     sections: dict[tuple[str, str], Section] = field(default_factory=dict)
     practices: dict[str, Practice] = field(default_factory=dict)
     themes: dict[str, Theme] = field(default_factory=dict)
@@ -148,19 +150,23 @@ def load_corpus(*, path: Path, report: SeedReport) -> None:
 
 def _document(entry: dict, *, folder: Path, corpus: _Corpus, report: SeedReport) -> None:
     key = entry["key"]
+    raw = (folder / entry["file"]).read_text(encoding="utf-8").strip("\n")
+    corpus.raw[key] = raw
     document = SourceDocument.objects.filter(seed_key=key).first()
     if document is not None:
         corpus.documents[key] = document
         _map_existing_sections(document, entry, corpus=corpus)
         return
-    text = (folder / entry["file"]).read_text(encoding="utf-8").strip("\n")
+    # Full-width punctuation in Chinese (text.typography), as the importer does; one character for one,
+    # so the fixture's outline is located in the raw text and its offsets hold in the normalised one.
+    text = normalise_punctuation(raw)
     published = str(entry.get("published") or "")
     year, _, month = published.partition("-")
     original = corpus.documents.get(entry.get("duplicate_of") or "")
     document = SourceDocument.objects.create(
         seed_key=key,
-        title=entry["title"],
-        subtitle=entry.get("subtitle") or "",
+        title=normalise_punctuation(entry["title"]),
+        subtitle=normalise_punctuation(entry.get("subtitle") or ""),
         kind=entry["kind"],
         authors="、".join(entry.get("authors") or []),
         organization=entry.get("organization") or "",
@@ -176,7 +182,7 @@ def _document(entry: dict, *, folder: Path, corpus: _Corpus, report: SeedReport)
     )
     _created(document)
     corpus.documents[key] = document
-    nodes = locate_outline(text=text, sections=entry.get("sections", []))
+    nodes = locate_outline(text=raw, sections=entry.get("sections", []))
     created: list[Section] = []
     siblings: dict[int | None, int] = {}
     for node in nodes:
@@ -186,8 +192,8 @@ def _document(entry: dict, *, folder: Path, corpus: _Corpus, report: SeedReport)
             document=document,
             parent=created[node.parent] if node.parent is not None else None,
             order=order,
-            label=node.label,
-            heading=node.heading,
+            label=normalise_punctuation(node.label),
+            heading=normalise_punctuation(node.heading),
             start=node.start,
             end=node.end,
         )
@@ -201,14 +207,31 @@ def _document(entry: dict, *, folder: Path, corpus: _Corpus, report: SeedReport)
 def _map_existing_sections(document: SourceDocument, entry: dict, *, corpus: _Corpus) -> None:
     """Fixture section keys of an already seeded document, for lessons added to the fixture later."""
     try:
-        nodes = locate_outline(text=document.text, sections=entry.get("sections", []))
+        nodes = locate_outline(text=document.text, sections=_normalised_outline(entry.get("sections", [])))
     except ValueError:
-        return  # a curator edited the text; lessons of this document are left alone
-    existing = {(s.label, s.heading, s.start): s for s in document.sections.all()}
+        try:  # a base seeded before punctuation was normalised
+            nodes = locate_outline(text=document.text, sections=entry.get("sections", []))
+        except ValueError:
+            return  # a curator edited the text; lessons of this document are left alone
+    existing = {(normalise_punctuation(s.label), normalise_punctuation(s.heading), s.start): s
+                for s in document.sections.all()}  # fmt: skip
     for node in nodes:
-        section = existing.get((node.label, node.heading, node.start))
+        key = (normalise_punctuation(node.label), normalise_punctuation(node.heading), node.start)
+        section = existing.get(key)
         if section is not None:
             corpus.sections[(entry["key"], node.key)] = section
+
+
+def _normalised_outline(sections: list[dict]) -> list[dict]:
+    return [
+        {
+            **item,
+            "label": normalise_punctuation(item.get("label", "")),
+            "heading": normalise_punctuation(item.get("heading", "")),
+            "children": _normalised_outline(item.get("children", [])),
+        }
+        for item in sections
+    ]
 
 
 def _lesson(model, entry: dict, *, corpus: _Corpus, extra: dict):
@@ -218,14 +241,14 @@ def _lesson(model, entry: dict, *, corpus: _Corpus, extra: dict):
         raise ValueError(f"{entry['key']}: section {entry.get('section')!r} is not in the seeded outline")
     values = {
         "seed_key": entry["key"],
-        "title": entry["title"],
-        "body": (entry.get("body") or "").strip(),
+        "title": normalise_punctuation(entry["title"]),
+        "body": normalise_punctuation((entry.get("body") or "").strip()),
         "document": document,
         "section": section,
-        "excerpt": entry.get("excerpt") or "",
+        "excerpt": _excerpt(entry.get("excerpt") or "", raw=corpus.raw.get(entry["document"]), text=document.text),
     }
     if model is Practice:
-        values["summary"] = (entry.get("summary") or "").strip()
+        values["summary"] = normalise_punctuation((entry.get("summary") or "").strip())
     lesson = model.objects.create(**values, **extra)
     _created(lesson)
     codes = [str(code) for code in entry.get("places", [])]
@@ -236,6 +259,12 @@ def _lesson(model, entry: dict, *, corpus: _Corpus, extra: dict):
     lesson.themes.set([corpus.themes[slug] for slug in entry.get("themes", [])])
     lesson.tags.set(entry.get("tags", []))
     return lesson
+
+
+def _excerpt(excerpt: str, *, raw: str | None, text: str) -> str:
+    """The fixture's excerpt as it reads in the normalised text: the same span, sliced (not re-normalised)."""
+    at = raw.find(excerpt) if raw and excerpt else -1
+    return text[at : at + len(excerpt)] if at >= 0 else normalise_punctuation(excerpt)
 
 
 def _recommendation(entry: dict, *, parent, order: int, corpus: _Corpus, existing: set, report: SeedReport):
@@ -251,8 +280,8 @@ def _recommendation(entry: dict, *, parent, order: int, corpus: _Corpus, existin
             extra={
                 "parent": parent,
                 "order": order,
-                "label": entry.get("label") or "",
-                "audience": entry.get("audience") or "",
+                "label": normalise_punctuation(entry.get("label") or ""),
+                "audience": normalise_punctuation(entry.get("audience") or ""),
             },
         )
         recommendation.derived_from.set([corpus.practices[key] for key in entry.get("derived_from", [])])

@@ -84,7 +84,7 @@ def test_citation_shows_year_and_month_when_known():
         title="t", text="x", published_year=1999, published_month=12, authors="刘科伟", organization="西北大学"
     )
     assert document.published_display == "1999年12月"
-    assert document.byline == "刘科伟(西北大学)"
+    assert document.byline == "刘科伟（西北大学）"
 
 
 def test_detail_urls_equal_reverse_whatever_the_script_prefix():

@@ -60,9 +60,9 @@ def test_province_page_includes_lessons_of_its_cities(client):
 
 def test_district_page_shows_alias_breadcrumbs_and_its_lessons(client):
     html = client.get("/places/110108/").content.decode()
-    assert "又称:中关村" in html
+    assert "又称：中关村" in html
     assert '<a href="/places/110000/">北京市</a>' in html
-    assert card_titles(html) == ["中关村:与高校共建40多个产学研联盟"]
+    assert card_titles(html) == ["中关村：与高校共建40多个产学研联盟"]
 
 
 def test_theme_tree_and_theme_page_include_sub_themes(client):
@@ -78,24 +78,24 @@ def test_theme_tree_and_theme_page_include_sub_themes(client):
 
 def test_practice_list_filters_by_place_with_descendants(client):
     titles = card_titles(client.get("/practices/", {"place": "湖北"}).content.decode())
-    assert {t.split(":")[0] for t in titles} == {"武汉", "孝感", "鄂州"}
+    assert {t.split("：")[0] for t in titles} == {"武汉", "孝感", "鄂州"}
     titles = card_titles(client.get("/practices/", {"place": "中关村"}).content.decode())  # an alias
-    assert titles == ["中关村:与高校共建40多个产学研联盟"]
+    assert titles == ["中关村：与高校共建40多个产学研联盟"]
     titles = card_titles(client.get("/practices/", {"place": "110000"}).content.decode())  # 北京 includes 海淀
-    assert "中关村:与高校共建40多个产学研联盟" in titles
+    assert "中关村：与高校共建40多个产学研联盟" in titles
 
 
 def test_practice_list_filters_by_theme_tag_document_and_text(client):
     titles = card_titles(client.get("/practices/", {"theme": "office-work"}).content.decode())
     assert titles
-    assert all(t.split(":")[0] in {"武汉", "孝感", "鄂州"} for t in titles)
+    assert all(t.split("：")[0] in {"武汉", "孝感", "鄂州"} for t in titles)
     tagged = Practice.objects.get(tags__name="530计划")
     assert card_titles(client.get("/practices/", {"tag": "530计划"}).content.decode()) == [tagged.title]
     doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
     titles = card_titles(client.get("/practices/", {"document": doc.pk}).content.decode())
     assert sorted(titles) == sorted(doc.practices.values_list("title", flat=True))
     titles = card_titles(client.get("/practices/", {"q": "雨伞"}).content.decode())
-    assert titles == ["鄂州:天气突变时及时送上事先备好的雨伞"]
+    assert titles == ["鄂州：天气突变时及时送上事先备好的雨伞"]
 
 
 def test_every_tag_link_leads_to_its_lessons(client):
@@ -110,7 +110,7 @@ def test_every_tag_link_leads_to_its_lessons(client):
 
 def test_filtered_recommendations_include_matching_sub_points(client):
     titles = card_titles(client.get("/recommendations/", {"theme": "intellectual-property"}).content.decode())
-    assert "(2)加大知识产权保护力度,推动和保护企业的技术创新成果" in titles  # its parent is filed elsewhere
+    assert "(2)加大知识产权保护力度，推动和保护企业的技术创新成果" in titles  # its parent is filed elsewhere
     unfiltered = card_titles(client.get("/recommendations/").content.decode())
     assert unfiltered
     assert not any(t.startswith("(") for t in unfiltered)  # sub-points sit under their parent
@@ -119,12 +119,12 @@ def test_filtered_recommendations_include_matching_sub_points(client):
 def test_recommendations_are_listed_in_reading_order(client):
     titles = card_titles(client.get("/places/330100/").content.decode())
     assert titles[:6] == [
-        "1.以健全产学研合作机制为基点,建立以企业为主体、以高校和科研院所为依托的产学研合作模式",
+        "1.以健全产学研合作机制为基点，建立以企业为主体、以高校和科研院所为依托的产学研合作模式",
         "(1)以市场和企业技术需求为导向选择和制定重点支持的技术领域",
         "(2)加大高校和科研院所知识创新和产学研合作驱动力",
-        "(3)以中小企业为突破口,确立企业在产学研中的主体地位",
+        "(3)以中小企业为突破口，确立企业在产学研中的主体地位",
         "(4)营造产学研合作的外部环境",
-        "2.强化企业技术创新主体地位,促进创新资源有效向企业聚集",
+        "2.强化企业技术创新主体地位，促进创新资源有效向企业聚集",
     ]
 
 
@@ -161,7 +161,7 @@ def test_practice_detail_shows_excerpt_highlighted_in_its_section(client):
     assert "北京 › 海淀区" in html
     assert "创新体系 › 产学研合作" in html
     assert "以健全产学研合作机制为基点" in html  # the recommendation derived from it
-    assert "南京高新区:与高校共建协同创新中心和院士工作站" in card_titles(html)  # a related practice
+    assert "南京高新区：与高校共建协同创新中心和院士工作站" in card_titles(html)  # a related practice
 
 
 def test_recommendation_detail_lists_sub_points_and_practices_behind_it(client):
@@ -204,7 +204,7 @@ def test_document_list_lists_all_five_articles(client):
 
 def test_the_book_review_cites_the_reviewed_books_publisher_as_such(client):
     review = Recommendation.objects.filter(document__kind="book_review").first()
-    assert "所评图书:西安地图出版社 1995年" in client.get(review.get_absolute_url()).content.decode()
+    assert "所评图书：西安地图出版社 1995年" in client.get(review.get_absolute_url()).content.decode()
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from experiences.text.clean import (
     remove_trailing_page_numbers,
 )
 from experiences.text.split import split_articles
+from experiences.text.typography import normalise_punctuation
 from tests.paths import RAW_SEED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,7 +131,7 @@ def test_the_seed_compilation_cleans_to_the_curated_texts():
     assert len(articles) == 5
     for index, article in enumerate(articles, start=1):
         curated = (ROOT / "fixtures" / "seed" / "documents" / f"0{index}.txt").read_text(encoding="utf-8")
-        assert article.text == curated.strip("\n"), index
+        assert article.text == normalise_punctuation(curated.strip("\n")), index
     fifth = articles[4].text
     for phrase in ["立即发出《催办通知》", "无处不体现着", "孝感市在收到来函后", "收集整理后呈送"]:
         assert phrase in fifth

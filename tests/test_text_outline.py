@@ -76,7 +76,7 @@ def test_numbers_with_decimals_or_years_are_not_labels():
 def test_numbering_gaps_are_kept_and_reported():
     outline = parse_outline("第六章工作。包括:(1)甲。(2)乙。(3)丙。(5)戊。")
     assert [n.label for n in outline.nodes] == ["第六章", "(1)", "(2)", "(3)", "(5)"]
-    assert outline.warnings == ["编号不连续:“(5)”前一项的编号是 3,已按原文保留。"]
+    assert outline.warnings == ["编号不连续：“(5)”前一项的编号是 3，已按原文保留。"]
 
 
 def test_sections_end_where_the_next_item_at_the_same_level_starts():

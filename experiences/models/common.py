@@ -72,7 +72,7 @@ def SEED_KEY():  # noqa: N802 - a field factory, used like a field class
         max_length=100,
         blank=True,
         editable=False,
-        help_text=_("随系统附带的示例内容的标识;再次加载示例内容时据此识别,不覆盖编辑过的内容。"),
+        help_text=_("随系统附带的示例内容的标识；再次加载示例内容时据此识别，不覆盖编辑过的内容。"),
     )
 
 

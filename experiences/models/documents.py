@@ -33,7 +33,7 @@ class SourceDocument(Reviewed):
         _("发表月份"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(12)]
     )
     publisher = models.CharField(_("出版单位或刊载处"), max_length=200, blank=True)
-    text = models.TextField(_("正文(已清洗)"))
+    text = models.TextField(_("正文（已清洗）"))
     original_file = models.FileField(_("原始文件"), upload_to="documents/%Y/%m/", blank=True)
     content_hash = models.CharField(_("内容哈希"), max_length=64, blank=True, db_index=True)
     fingerprint = models.JSONField(_("查重指纹"), default=dict, blank=True, editable=False)
@@ -73,7 +73,7 @@ class SourceDocument(Reviewed):
         permissions = [
             ("submit_sourcedocument", _("可提交来源文献审核")),
             ("review_sourcedocument", _("可审核、发布、退回和撤回来源文献")),
-            ("view_unpublished", _("可查看未发布的内容(草稿、待审核、已归档)")),
+            ("view_unpublished", _("可查看未发布的内容（草稿、待审核、已归档）")),
         ]
 
     def __str__(self) -> str:
@@ -98,9 +98,9 @@ class SourceDocument(Reviewed):
 
     @property
     def byline(self) -> str:
-        """Author and office as a citation shows them: 刘科伟(西北大学城市与资源学系)."""
+        """Author and office as a citation shows them: 刘科伟（西北大学城市与资源学系）."""
         if self.authors and self.organization:
-            return f"{self.authors}({self.organization})"
+            return f"{self.authors}（{self.organization}）"
         return self.authors or self.organization
 
 
@@ -114,7 +114,7 @@ class Section(Versioned):
         "self", verbose_name=_("上级章节"), on_delete=models.CASCADE, null=True, blank=True, related_name="children"
     )
     order = models.PositiveIntegerField(_("顺序"), default=0)
-    label = models.CharField(_("编号"), max_length=20, blank=True, help_text=_("原文中的编号,如“一、”“1.”“(1)”。"))
+    label = models.CharField(_("编号"), max_length=20, blank=True, help_text=_("原文中的编号，如“一、”“1.”“(1)”。"))
     heading = models.CharField(_("标题"), max_length=300, blank=True)
     start = models.PositiveIntegerField(_("起始位置"))
     end = models.PositiveIntegerField(_("结束位置"))
@@ -178,7 +178,7 @@ class ImportBatch(models.Model):
 
     file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
     original_name = models.CharField(_("原文件名"), max_length=255)
-    size = models.PositiveIntegerField(_("大小(字节)"), default=0)
+    size = models.PositiveIntegerField(_("大小（字节）"), default=0)
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
     force = models.BooleanField(_("允许导入完全重复的文献"), default=False)
     message = models.TextField(_("说明"), blank=True)

@@ -74,7 +74,7 @@ class Recommendation(Lesson):
     """启示/建议/体会: what the authors concluded, traced to the practices behind it."""
 
     title = models.CharField(_("标题"), max_length=300)
-    audience = models.CharField(_("适用对象"), max_length=100, blank=True, help_text=_("例如:我市高新区。"))
+    audience = models.CharField(_("适用对象"), max_length=100, blank=True, help_text=_("例如：我市高新区。"))
     derived_from = models.ManyToManyField(
         Practice, verbose_name=_("依据的经验做法"), blank=True, related_name="recommendations"
     )
@@ -82,7 +82,7 @@ class Recommendation(Lesson):
         "self", verbose_name=_("上级建议"), on_delete=models.CASCADE, null=True, blank=True, related_name="children"
     )
     order = models.PositiveIntegerField(_("顺序"), default=0)
-    label = models.CharField(_("编号"), max_length=20, blank=True, help_text=_("原文中的编号,如“(1)”“一是”。"))
+    label = models.CharField(_("编号"), max_length=20, blank=True, help_text=_("原文中的编号，如“(1)”“一是”。"))
 
     class Meta:
         verbose_name = _("启示建议")

@@ -155,6 +155,6 @@ class Theme(Versioned):
             if self.parent_id == self.pk:
                 raise ValidationError({"parent": _("主题不能以自身为上级。")})
             if self.parent.parent_id:
-                raise ValidationError({"parent": _("主题分类只有两级:上级主题必须是一级主题。")})
+                raise ValidationError({"parent": _("主题分类只有两级：上级主题必须是一级主题。")})
             if self.pk and self.children.exists():
                 raise ValidationError({"parent": _("已有下级主题的一级主题不能再设上级。")})

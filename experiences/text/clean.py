@@ -13,6 +13,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .typography import normalise_punctuation
+
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Chinese punctuation and quotes that hug Chinese text; a space next to them is layout.
 CJK_PUNCT = (
@@ -43,6 +45,7 @@ class CleanResult:
     text: str
     removed_page_numbers: list[str] = field(default_factory=list)
     removed_running_lines: list[str] = field(default_factory=list)
+    punctuation_fixed: int = 0  # half-width marks in Chinese made full-width
 
 
 def _unified_ideograph(match: re.Match) -> str:
@@ -55,8 +58,9 @@ def normalize_characters(text: str) -> str:
 
     PDF text extraction often yields Kangxi radicals (⼈ U+2F08, ⾼ U+2F7C) or
     compatibility ideographs instead of the ordinary characters 人 and 高;
-    they look the same but break search, so they are folded back. Chinese
-    punctuation is left alone: ",。" stay full-width on purpose.
+    they look the same but break search, so they are folded back. Full-width
+    Chinese punctuation stays full-width; half-width marks used in Chinese are
+    made full-width at the end of the pipeline (text.typography).
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     text = _CONTROL.sub("", text.replace("\t", " "))
@@ -208,9 +212,11 @@ def clean_text(text: str) -> CleanResult:
     lines, running = remove_running_lines(lines)
     lines, trailing = remove_trailing_page_numbers(lines)
     lines = [collapse_cjk_spaces(line) for line in lines]
-    paragraphs = join_broken_lines(lines)
+    paragraphs = "\n".join(join_broken_lines(lines))
+    text = normalise_punctuation(paragraphs)
     return CleanResult(
-        text="\n".join(paragraphs),
+        text=text,
         removed_page_numbers=page_lines + trailing,
         removed_running_lines=running,
+        punctuation_fixed=sum(1 for a, b in zip(paragraphs, text, strict=True) if a != b),
     )

@@ -190,5 +190,5 @@ def _check_sequence(outline: Outline, node: OutlineNode, last_value: dict) -> No
         if previous is None and node.value != 1 and node.parent is not None:
             outline.warnings.append(f"编号“{node.label}”不是从 1 开始的。")
         elif previous is not None and node.value != previous + 1:
-            outline.warnings.append(f"编号不连续:“{node.label}”前一项的编号是 {previous},已按原文保留。")
+            outline.warnings.append(f"编号不连续：“{node.label}”前一项的编号是 {previous}，已按原文保留。")
         last_value[key] = node.value
