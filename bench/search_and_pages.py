@@ -56,7 +56,7 @@ def build(n: int, *, seed: int = 7) -> None:
     from taggit.models import Tag, TaggedItem
 
     from experiences import content
-    from experiences.import_writer import insert_rows
+    from experiences.bulk import insert_rows
     from experiences.models import Place, Practice, Recommendation, SourceDocument, Status, Theme
     from experiences.seeding import seed as load_seed
     from experiences.text.fingerprint import content_hash

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from taggit.models import TaggedItem
 
 from . import segmentation
+from .bulk import insert_rows
 from .lessons import kind_of
 from .models import Place, PlaceAlias, Practice, Recommendation, SearchEntry, Section, SourceDocument, Status, Theme
 from .text.query import Query, Term, index_words, parse_query, unique_characters
@@ -188,8 +189,6 @@ def index(
 
     ``progress(done, total)`` is called after each batch (a rebuild's progress bar).
     """
-    from .import_writer import insert_rows  # import_writer indexes what it writes: imported here, not at the top
-
     count = done = 0
     work = (
         (SearchEntry.Kind.PRACTICE, list(practices), lambda ids: _lesson_entries(Practice, ids)),
@@ -213,21 +212,17 @@ def index(
 
 
 def index_documents(documents: Iterable[int], *, progress: Callable[[int, int], None] | None = None) -> int:
-    """Everything that belongs to these documents: their lessons, and the sections of published ones.
+    """Everything that belongs to these documents: their lessons and their sections.
 
-    An unpublished document's own text is not searched (its draft lessons
-    are, for curators); it is indexed when the document is published. This
-    also keeps an import from indexing each text twice, as sections and as
-    the drafts proposed from them.
+    The sections of an unpublished document are indexed as hidden entries
+    (``published`` false, like every draft): staff searching with 包括草稿 find
+    what a newly imported report says; readers never see them.
     """
     ids = list(documents)
-    published = SourceDocument.objects.filter(pk__in=ids, status=Status.PUBLISHED).values_list("pk", flat=True)
-    unpublished_sections = Section.objects.filter(document_id__in=ids).exclude(document_id__in=published)
-    remove(SearchEntry.Kind.SECTION, unpublished_sections.values_list("pk", flat=True))
     return index(
         practices=Practice.objects.filter(document_id__in=ids).values_list("pk", flat=True),
         recommendations=Recommendation.objects.filter(document_id__in=ids).values_list("pk", flat=True),
-        sections=Section.objects.filter(document_id__in=published).values_list("pk", flat=True),
+        sections=Section.objects.filter(document_id__in=ids).values_list("pk", flat=True),
         progress=progress,
     )
 
@@ -365,7 +360,7 @@ def suggest(raw: str, *, include_drafts: bool = False, limit: int = 8) -> list[S
     places = Place.objects.filter(Q(name__startswith=text) | Q(short_name__startswith=text)).order_by("level", "adcode")
     found += [Suggestion("place", place.name, place.get_absolute_url()) for place in places[:3]]
     for alias in PlaceAlias.objects.filter(name__startswith=text).select_related("place")[:2]:
-        found.append(Suggestion("place", f"{alias.name}({alias.place.name})", alias.place.get_absolute_url()))
+        found.append(Suggestion("place", f"{alias.name}（{alias.place.name}）", alias.place.get_absolute_url()))
     query = understand(text)
     if not query.empty and len(found) < limit:
         hits = search(query, filters=Filters(include_drafts=include_drafts), limit=limit - len(found), totals=False)

@@ -56,7 +56,7 @@ def test_supervision_finds_wuhan_and_xiaogan(client):
 
 def test_reception_finds_xiaogan_and_ezhou(client):
     practices = practices_found(client, "接待")
-    assert {t.split(":")[0] for t in practices} >= {"孝感", "鄂州"}
+    assert {t.split("：")[0] for t in practices} >= {"孝感", "鄂州"}
 
 
 def test_training_car_finds_the_driving_school(client):
@@ -94,9 +94,9 @@ def test_quotes_mean_a_phrase(client):
 
 def test_a_place_query_finds_lessons_linked_to_the_place_and_below_it(client):
     hubei = practices_found(client, "湖北")  # the word 湖北 appears in no practice
-    assert {t.split(":")[0] for t in hubei} == {"武汉", "孝感", "鄂州"}
-    assert practices_found(client, "中关村") == ["中关村:与高校共建40多个产学研联盟"]
-    assert practices_found(client, "张江")[0] == "上海张江:部市共建国家上海生物医药科技产业基地"
+    assert {t.split("：")[0] for t in hubei} == {"武汉", "孝感", "鄂州"}
+    assert practices_found(client, "中关村") == ["中关村：与高校共建40多个产学研联盟"]
+    assert practices_found(client, "张江")[0] == "上海张江：部市共建国家上海生物医药科技产业基地"
 
 
 @pytest.mark.parametrize(
@@ -181,7 +181,7 @@ def test_bad_facet_values_give_a_form_error(client):
 def test_readers_never_see_drafts_and_staff_may_include_them(staff_client):
     client = Client()  # an anonymous reader beside the logged-in curator
     doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
-    draft = making.lesson(Practice, title="草稿:独一无二的萤火虫做法", document=doc, status=Status.DRAFT)
+    draft = making.lesson(Practice, title="草稿：独一无二的萤火虫做法", document=doc, status=Status.DRAFT)
     assert results(client, "萤火虫") == []
     assert results(client, "萤火虫", drafts="on") == []  # readers cannot ask for drafts
     assert results(staff_client, "萤火虫", drafts="on") == [draft.title]
@@ -259,9 +259,9 @@ def test_facets_of_a_very_common_word_are_estimated_and_say_so(client, monkeypat
 def test_suggestions_offer_themes_places_aliases_and_titles(client):
     labels = [s["label"] for s in client.get("/search/suggest", {"q": "武汉"}).json()["suggestions"]]
     assert "武汉市" in labels
-    assert any(label.startswith("武汉:") for label in labels)
+    assert any(label.startswith("武汉：") for label in labels)
     labels = [s["label"] for s in client.get("/search/suggest", {"q": "中关"}).json()["suggestions"]]
-    assert "中关村(海淀区)" in labels
+    assert "中关村（海淀区）" in labels
     kinds = {s["kind"] for s in client.get("/search/suggest", {"q": "人才"}).json()["suggestions"]}
     assert "theme" in kinds
     for q in ["", "\x00", '"', "x" * 5000]:
@@ -293,15 +293,21 @@ def test_a_very_common_word_is_ranked_in_a_window_and_every_match_stays_reachabl
     assert not set(first) & set(second)  # no match listed twice across pages
 
 
-def test_a_documents_text_is_searchable_once_it_is_published(staff_client):
+def test_a_draft_documents_text_is_searchable_by_staff_and_by_readers_once_published(staff_client, client):
     from experiences.importing import import_file
     from tests.paths import SAMPLES
 
     _, result = import_file(name="report.txt", data=(SAMPLES / "unseen_report.txt").read_bytes())
     [document] = result.documents
-    assert not SearchEntry.objects.filter(kind="section", document=document).exists()
+    entries = SearchEntry.objects.filter(kind="section", document=document)
+    assert entries.count() == document.sections.count()
+    assert not entries.filter(published=True).exists()  # hidden, like every draft
+    found = staff_client.get("/search/", {"q": "不见面审批", "drafts": "on", "type": "section"}).content.decode()
+    assert document.title in found  # a curator finds what a new report says
+    assert document.title not in client.get("/search/", {"q": "不见面审批", "type": "section"}).content.decode()
     making.save(document, status=Status.PUBLISHED)
-    assert SearchEntry.objects.filter(kind="section", document=document).count() == document.sections.count()
+    assert entries.filter(published=True).count() == document.sections.count()
+    assert document.title in client.get("/search/", {"q": "不见面审批", "type": "section"}).content.decode()
 
 
 def test_an_entry_holds_its_keywords_places_and_themes_and_indexing_runs_few_queries(django_assert_max_num_queries):
@@ -334,7 +340,7 @@ def test_an_alias_added_by_a_curator_is_understood_by_the_next_search(
     assert practices_found(client, "光谷") == []  # this worker's segmenter is loaded, without the alias
     with django_capture_on_commit_callbacks(execute=True):
         making.save(PlaceAlias(name="光谷", place=Place.objects.get(adcode="420100")))
-    assert {t.split(":")[0] for t in practices_found(client, "光谷")} == {"武汉"}
+    assert {t.split("：")[0] for t in practices_found(client, "光谷")} == {"武汉"}
 
 
 def test_a_culled_cache_entry_does_not_make_a_worker_rebuild_its_segmenter():

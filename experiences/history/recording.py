@@ -21,9 +21,11 @@ from django.utils.encoding import force_str
 from reversion.models import Revision, Version
 from taggit.models import TaggedItem
 
+from ..bulk import insert_rows
 from .serializer import TAGS, has_tags
 
 FORMAT = "kbase"
+VERSION_FIELDS = ["revision", "object_id", "content_type", "db", "format", "serialized_data", "object_repr"]
 BATCH = 500
 
 
@@ -120,9 +122,12 @@ def record(*, changed: dict, removed: list[Version], user=None, comment: str = "
         if not items:
             continue
         revision = Revision.objects.create(user=user, comment=note or "", date_created=timezone.now())
-        for version in items:
-            version.revision = revision
-        Version.objects.bulk_create(items, batch_size=BATCH)
+        # Plain multi-row inserts (COPY on PostgreSQL): an import's revision holds thousands of versions.
+        rows = [
+            (revision.pk, v.object_id, v.content_type_id, v.db, v.format, v.serialized_data, v.object_repr)
+            for v in items
+        ]
+        insert_rows(Version, VERSION_FIELDS, rows)
         revisions.append(revision)
     return revisions
 
