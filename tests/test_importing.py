@@ -334,3 +334,36 @@ def test_articles_already_in_the_base_are_left_out_and_a_file_of_nothing_new_is_
     _, result = import_file(name="新汇编.txt", data="\n".join([first, new]).encode())
     assert [d.title for d in result.documents] == [new.split("\n", 1)[0].split(":", 1)[1]]
     assert f"编号 {twin.pk}" in result.skipped[0]
+
+
+RUN_IN_REPORT = """合肥市人才工作的经验与启示
+市委组织部调研组
+合肥市近年来大力引进高层次人才，其主要做法是：一是设立人才发展专项基金，每年投入十亿元；二是建设人才公寓，解决住房难题；三是简化落户手续，实现“一站式”办理。
+杭州市则注重营造创新生态。首先，搭建众创空间平台。其次，完善风险投资体系。最后，优化知识产权保护。
+对我市的启示有三：（1）要把人才工作摆在突出位置；（2）要完善人才服务体系；（3）要营造尊重人才的社会氛围。
+"""
+
+
+def test_run_in_lists_give_one_draft_per_item_with_the_city_of_their_lead_in(empty_corpus):
+    plan = plan_import(name="run_in.txt", data=RUN_IN_REPORT.encode())
+    [document] = plan.documents
+    practices = [d for d in document.drafts if d.kind == "practice"]
+    recommendations = [d for d in document.drafts if d.kind == "recommendation"]
+    assert [d.title for d in practices] == [
+        "设立人才发展专项基金",
+        "建设人才公寓",
+        "简化落户手续",
+        "搭建众创空间平台",
+        "完善风险投资体系",
+        "优化知识产权保护",
+    ]
+    assert [d.label for d in practices[:3]] == ["一是", "二是", "三是"]
+    assert all(d.excerpt in document.text for d in document.drafts)
+    assert {tuple(d.places) for d in practices[:3]} == {("340100",)}  # 合肥, from the lead-in
+    assert {tuple(d.places) for d in practices[3:]} == {("330100",)}  # 杭州
+    assert [d.title for d in recommendations] == [
+        "要把人才工作摆在突出位置",
+        "要完善人才服务体系",
+        "要营造尊重人才的社会氛围",
+    ]
+    assert {d.audience for d in recommendations} == {"我市"}
