@@ -23,7 +23,7 @@ from .text.clean import clean_text
 from .text.drafts import Proposal, propose_drafts
 from .text.fingerprint import Sketch, content_hash
 from .text.keywords import DocumentFrequencies, suggest_themes, top_keywords
-from .text.metadata import guess_kind, parse_bylines, parse_footnotes
+from .text.metadata import guess_kind, parse_bylines, parse_date, parse_footnotes
 from .text.outline import Outline, parse_outline
 from .text.places import Gazetteer, Mention, detect_places, without_containing_provinces
 from .text.segment import Words
@@ -204,6 +204,7 @@ def _plan_document(article: Article, *, context: _Context) -> DocumentPlan:
     text = article.text
     byline = parse_bylines(article.bylines)
     footnote = parse_footnotes(article.paragraphs)
+    dated = next((parse_date(line) for line in article.dates if parse_date(line)[0]), (None, None))
     words = Words(context.segmenter.cut(text))  # the only segmentation of this text
     mentions = detect_places(words.words, gazetteer=context.gazetteer)
     outline = parse_outline(text)
@@ -214,8 +215,8 @@ def _plan_document(article: Article, *, context: _Context) -> DocumentPlan:
         authors=byline.authors,
         organization=byline.organization[:200],
         publisher=footnote.publisher,
-        year=byline.year or footnote.year,
-        month=byline.month or footnote.month,
+        year=dated[0] or byline.year or footnote.year,
+        month=dated[1] if dated[0] else byline.month or footnote.month,
         text=text,
         content_hash=content_hash(text),
         outline=outline,

@@ -367,3 +367,20 @@ def test_run_in_lists_give_one_draft_per_item_with_the_city_of_their_lead_in(emp
         "要营造尊重人才的社会氛围",
     ]
     assert {d.audience for d in recommendations} == {"我市"}
+
+
+def test_header_and_signature_lines_become_the_documents_metadata(empty_corpus):
+    text = "\n".join(
+        [
+            "关于赴合肥市学习考察的报告",
+            "市科技局考察组",
+            "2024年5月",
+            "5月上旬，考察组赴合肥市学习考察人才工作。",
+            "执笔：张三",
+        ]
+    )
+    [document] = plan_import(name="report.txt", data=text.encode()).documents
+    assert (document.title, document.subtitle) == ("关于赴合肥市学习考察的报告", "")
+    assert (document.organization, document.authors) == ("市科技局考察组", ["张三"])
+    assert (document.year, document.month) == (2024, 5)
+    assert document.text == "5月上旬，考察组赴合肥市学习考察人才工作。"

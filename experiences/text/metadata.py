@@ -64,6 +64,34 @@ def parse_footnotes(paragraphs: list[str]) -> Provenance:
     return result
 
 
+_CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0}
+_DATE_LINE = re.compile(
+    r"(?P<year>\d{4}|[〇○零一二三四五六七八九]{4})\s*[年\-./]\s*(?P<month>\d{1,2}|[一二三四五六七八九十]{1,2})"
+)
+
+
+def _cn_number(text: str) -> int:
+    """A year or a month in digits or Chinese: 二〇二四 → 2024 (digit by digit), 十二 → 12, 五 → 5."""
+    if text.isdigit():
+        return int(text)
+    if len(text) == 4:
+        return int("".join(str(_CN_DIGIT[c]) for c in text))
+    if text.startswith("十"):
+        return 10 + (_CN_DIGIT[text[1]] if len(text) > 1 else 0)
+    return _CN_DIGIT[text[0]]
+
+
+def parse_date(line: str) -> tuple[int | None, int | None]:
+    """Year and month of a date line: 2024年5月, 二〇二四年五月, 2024-05-12; (None, None) if it is none."""
+    match = _DATE_LINE.search(line)
+    if not match:
+        return None, None
+    year, month = _cn_number(match.group("year")), _cn_number(match.group("month"))
+    if not 1900 <= year <= 2100:
+        return None, None
+    return year, month if 1 <= month <= 12 else None
+
+
 def _date_parts(match: re.Match) -> tuple[int | None, int | None]:
     month = int(match.group("month")) if match.group("month") else None
     return int(match.group("year")), month if month and 1 <= month <= 12 else None

@@ -22,8 +22,17 @@ _ORGANIZATION_WORDS = re.compile(
 )
 
 _ORGANIZATION_END = re.compile(
-    r"(办公室|办公厅|研究室|研究院|研究所|研究中心|委员会|政府|局|厅|中心|协会|学会|集团|公司|大学|学院|学系|党委|市委|县委|区委|发展改革委)$"
+    r"(办公室|办公厅|研究室|研究院|研究所|研究中心|委员会|政府|局|厅|中心|协会|学会|集团|公司|大学|学院|学系|党委|市委|县委|区委"
+    r"|发展改革委|考察组|调研组|课题组|工作组|小组|考察团|代表团|联合体)$"
 )
+_CN_YEAR = "〇○零一二三四五六七八九"
+_CN_NUMBER = "一二三四五六七八九十"
+# A line that is only a date: 2024年5月, 2024年5月12日, 二〇二四年五月, 2024-05-12, 2024.5.
+DATE_LINE = re.compile(
+    rf"^(?:(?:19|20)\d{{2}}|[{_CN_YEAR}]{{4}})\s*年\s*(?:\d{{1,2}}|[{_CN_NUMBER}]{{1,2}})\s*月"
+    rf"(?:\s*(?:\d{{1,2}}|[{_CN_NUMBER}]{{1,3}})\s*日)?$|^(?:19|20)\d{{2}}[-./]\d{{1,2}}(?:[-./]\d{{1,2}})?$"
+)
+TAIL_LINES = 4  # how far from the end a signature, 执笔 or date line is looked for
 
 
 @dataclass
@@ -32,6 +41,7 @@ class Article:
     heading: str = ""  # the compilation heading as written, e.g. 第一篇:…
     subtitle: str = ""
     bylines: list[str] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)  # date lines of the title block or the signature
     paragraphs: list[str] = field(default_factory=list)
 
     @property
@@ -54,6 +64,10 @@ def is_byline(line: str) -> bool:
     if len(line) <= 20 and _ORGANIZATION_END.search(line):
         return True  # an issuing office on its own line: 区委政策研究室
     return bool(_NAMES.match(line)) and not _ORGANIZATION_WORDS.search(line) and len(line) <= 20
+
+
+def is_date_line(line: str) -> bool:
+    return bool(DATE_LINE.match(line.strip()))
 
 
 def split_articles(text: str, *, fallback_title: str = "") -> list[Article]:
@@ -84,15 +98,52 @@ def _title_block(paragraphs: list[str], *, heading: str, title: str, fallback_ti
     elif body and title and _same_title(body[0], title):
         body.pop(0)  # the title repeated under the compilation heading
     article = Article(title=title or fallback_title, heading=heading)
-    while (
-        body and not OUTLINE_START.match(body[0]) and (is_title_like(body[0], max_length=40) or is_bracketed(body[0]))
-    ):
+    while body and not OUTLINE_START.match(body[0]) and _in_title_block(body[0]):
         line = body[0]
-        if is_byline(line):
+        if is_date_line(line):
+            article.dates.append(body.pop(0))
+        elif is_byline(line):
             article.bylines.append(body.pop(0))
         elif not article.subtitle and not article.bylines and len(body) > 1:
             article.subtitle = re.sub(r"^[—\-\s]+", "", body.pop(0)).strip()
         else:
             break
+    _signature(body, article)
     article.paragraphs = body
     return article
+
+
+def _in_title_block(line: str) -> bool:
+    return (
+        is_title_like(line, max_length=40)
+        or is_bracketed(line)
+        or is_date_line(line)
+        or bool(AUTHOR_PREFIX.match(line))
+    )
+
+
+def _signature(body: list[str], article: Article) -> None:
+    """The closing lines that sign a report (市科技局考察组 / 2024年5月 / 执笔：张三): moved out of the body.
+
+    An office name among them counts only beside a date or 执笔 line: alone, a short last line may be text.
+    """
+    signed = False
+    for _ in range(TAIL_LINES):
+        if len(body) <= 1:
+            return
+        line = body[-1]
+        if is_date_line(line):
+            article.dates.append(body.pop())
+            signed = True
+        elif len(line) <= 30 and AUTHOR_PREFIX.match(line) and AUTHOR_PREFIX.sub("", line):
+            article.bylines.append(body.pop())
+            signed = True
+        elif (
+            len(line) <= 20
+            and _ORGANIZATION_END.search(line)
+            and is_title_like(line)
+            and (signed or is_date_line(body[-2]))
+        ):
+            article.bylines.append(body.pop())
+        else:
+            return
