@@ -26,7 +26,7 @@ from .text.keywords import DocumentFrequencies, suggest_themes, top_keywords
 from .text.metadata import guess_kind, parse_bylines, parse_date, parse_footnotes
 from .text.outline import Outline, parse_outline
 from .text.places import Gazetteer, Mention, detect_places, without_containing_provinces
-from .text.segment import Words
+from .text.segment import Words, dictionary_tags
 from .text.split import Article, split_articles
 
 
@@ -135,6 +135,8 @@ class _Context:
     gazetteer: Gazetteer
     frequencies: DocumentFrequencies  # the base's IDF table plus the documents planned so far
     theme_keywords: dict[str, list[str]]
+    dictionary: dict[str, str]  # the segmenter dictionary's part-of-speech tags: which words can be keywords
+    known_terms: frozenset[str]  # theme keywords: keywords whatever the dictionary says
 
     @classmethod
     def build(cls) -> _Context:
@@ -144,6 +146,8 @@ class _Context:
             gazetteer=segmentation.gazetteer(),
             frequencies=segmentation.document_frequencies().copy(),
             theme_keywords={slug: keywords for slug, keywords in themes if keywords},
+            dictionary=dictionary_tags(),
+            known_terms=frozenset(k for _, keywords in themes for k in keywords or ()),
         )
 
 
@@ -248,7 +252,13 @@ def _draft(proposal: Proposal, *, text: str, words: Words, mentions: list[Mentio
         section=proposal.node,
         places=without_containing_provinces(inside, levels=context.gazetteer.levels),
         themes=suggest_themes(passage_words, theme_keywords=context.theme_keywords, frequencies=context.frequencies),
-        tags=top_keywords(passage_words, frequencies=context.frequencies, limit=5),
+        tags=top_keywords(
+            passage_words,
+            frequencies=context.frequencies,
+            limit=5,
+            tags=context.dictionary,
+            known=context.known_terms,
+        ),
         audience=proposal.audience,
         children=[
             _draft(child, text=text, words=words, mentions=mentions, context=context) for child in proposal.children

@@ -384,3 +384,44 @@ def test_header_and_signature_lines_become_the_documents_metadata(empty_corpus):
     assert (document.organization, document.authors) == ("市科技局考察组", ["张三"])
     assert (document.year, document.month) == (2024, 5)
     assert document.text == "5月上旬，考察组赴合肥市学习考察人才工作。"
+
+
+BUSINESS_REPORT = """关于学习苏州优化营商环境经验的报告
+一、苏州的主要做法
+（一）深化放管服改革。苏州全面推行一网通办，企业开办时间压缩至一天，实现不见面审批，政务服务事项全部网上可办。
+（二）强化企业服务。苏州建立惠企政策直达机制，市场主体诉求限时办结，民营企业满意度持续提升。
+"""
+
+
+def test_themes_come_from_the_whole_taxonomy_with_confidence_or_not_at_all(empty_corpus):
+    [document] = plan_import(name="营商环境.txt", data=BUSINESS_REPORT.encode()).documents
+    first, second = document.drafts
+    assert first.themes[0] == "government-services"
+    assert "enterprise-innovation" not in first.themes + second.themes  # 企业 alone is not 企业创新主体
+    assert "market-entities" in second.themes
+    weather = "关于天气的记录\n一、主要做法\n（一）今天天气晴朗。天空很蓝，白云很多，风也不大，适合出门散步。"
+    [document] = plan_import(name="天气.txt", data=weather.encode()).documents
+    assert [d.themes for d in document.drafts] == [[]]  # nothing confident: no theme rather than a wrong one
+
+
+def test_keywords_are_words_not_numbers_units_or_fragments(empty_corpus):
+    text = (
+        "考察报告\n一、主要做法\n（一）建设一万个充电桩。全市新建充电桩一万个，覆盖道路三百公里，"
+        "做到一事一议、不定期督查，新能源汽车充电网络基本建成，充电桩覆盖率全省第一。"
+    )
+    [document] = plan_import(name="k.txt", data=text.encode()).documents
+    tags = document.drafts[0].tags
+    assert tags
+    assert not {"一万个", "公里", "三百", "一事", "一议", "不定", "全市", "全省"} & set(tags)
+    assert {"新能源", "覆盖率"} <= set(tags)
+
+
+def test_a_place_that_begins_a_programme_or_a_company_name_is_not_a_mention(empty_corpus):
+    text = "苏州人才工作考察报告\n苏州市实施姑苏领军人才计划，苏州银行提供贷款。无锡没有著名大学，姑苏区建设人才社区。"
+    [document] = plan_import(name="p.txt", data=text.encode()).documents
+    mentions = [(m.surface, m.adcode) for m in document.mentions]
+    assert ("姑苏", "320508") not in mentions  # 姑苏领军人才计划 is a programme
+    assert ("苏州", "320500") not in mentions  # 苏州银行 is a bank
+    assert ("苏州市", "320500") in mentions
+    assert ("无锡", "320200") in mentions  # 无锡没有著名大学: a sentence about 无锡, not a university
+    assert ("姑苏区", "320508") in mentions

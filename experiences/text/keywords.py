@@ -11,7 +11,7 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 # Function words and boilerplate of official Chinese prose: never keywords.
@@ -25,6 +25,7 @@ STOPWORDS = frozenset(
     通过 根据 按照 围绕 对于 关于 作为 成为 具有 包括 以此 从而 以便 因此 由于 此外 另外 首先 其次 最后 既 又
     问题 情况 工作 方式 方面 内容 过程 目标 水平 能力 作用 要求 基础 条件 环境 机制 体系 模式 领域 重点 重要
     发展 实行 每个 具体 活动 各地 地方 有效 良好 相应 一切 全面 大力 认真 及时 充分 各个 一批 多种 大量 一流
+    全市 全省 全区 全县 全国 本市 本省 本区 各级 全年 当年 今年 去年 近年 目前 当前 整体 总体 基本 新建 我市 我省
     """.split()
 )
 _WORD = re.compile(r"[\u4e00-\u9fff]")
@@ -70,34 +71,101 @@ class DocumentFrequencies:
         return value
 
 
-def top_keywords(words: Iterable[str], *, frequencies: DocumentFrequencies, limit: int = 8) -> list[str]:
-    """The highest TF-IDF terms of a passage, best first (ties broken by the word for stable output)."""
-    counts = terms(words)
+# Numbers with or without a measure word, and units: 一万个, 一事, 三批, 公里, 亿元 are never keywords.
+_NUMERAL_WORD = re.compile(
+    r"^[0-9零〇一二三四五六七八九十百千万亿两几数多半]+[个件项次条名家所位批户人元年月日天倍事处期届种类类级层座栋套台辆只把份]?$"
+)
+_NUMERAL_START = frozenset("零〇一二三四五六七八九十百千万两几")
+UNITS = frozenset(
+    "公里 平方公里 千米 米 厘米 公顷 亩 吨 万吨 千克 公斤 平方米 立方米 万元 亿元 千元 元 美元 人次 万人 百分点".split()
+)
+# Dictionary tags of words that can stand as a keyword: nouns of every kind, verbal nouns, idioms and
+# abbreviations. Verbs, adverbs, measure words and the like cannot (不定, 一批, 进行).
+KEYWORD_TAGS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nw", "vn", "an", "l", "i", "j", "eng"})
+
+
+def is_keyword(word: str, *, tags: Mapping[str, str] | None = None, known: frozenset[str] = frozenset()) -> bool:
+    """A term that reads as a keyword: a noun-like dictionary word, one of ``known`` (places, theme
+    keywords), or an out-of-dictionary term of three or more characters (放管服); never a number."""
+    if not is_term(word) or word in UNITS or _NUMERAL_WORD.match(word):
+        return False
+    if len(word) == 2 and word[0] in _NUMERAL_START:
+        return False  # 一议, 一事, 三批: pieces of 一事一议 and counts; 一网通办 and 一站式 are longer
+    if word in known or tags is None:
+        return True
+    tag = tags.get(word)
+    return tag in KEYWORD_TAGS if tag is not None else len(word) >= 3
+
+
+def top_keywords(
+    words: Iterable[str],
+    *,
+    frequencies: DocumentFrequencies,
+    limit: int = 8,
+    tags: Mapping[str, str] | None = None,
+    known: frozenset[str] = frozenset(),
+) -> list[str]:
+    """The highest TF-IDF keywords of a passage, best first (ties broken by the word for stable output).
+
+    ``tags``: the segmenter dictionary's part-of-speech tags, to keep only words that can be keywords.
+    """
+    counts = Counter(word for word in words if is_keyword(word, tags=tags, known=known))
     total = sum(counts.values()) or 1
-    scored = sorted(((n / total) * frequencies.idf(w), w) for w, n in counts.items() if n >= 1)
+    scored = sorted(((n / total) * frequencies.idf(w), w) for w, n in counts.items())
     ranked = sorted(scored, key=lambda pair: (-pair[0], pair[1]))
     return [word for _, word in ranked[:limit]]
+
+
+@dataclass(frozen=True)
+class ThemeScore:
+    slug: str
+    score: float  # summed IDF weight of the theme's keywords found in the passage
+    confidence: float  # 0..1: how sure the suggestion is
+
+
+MIN_CONFIDENCE = 0.45
+RELATIVE = 0.25  # a second or third theme must score at least this share of the first
+
+
+def _strength(distinct: int, hits: int) -> float:
+    """Evidence from the keywords found, whatever the corpus's size (IDF scales with it; counts do not):
+    one mention 0.39, three mentions of one keyword 0.63, three keywords 0.78."""
+    return 1 - math.exp(-(distinct + 0.5 * (hits - distinct)) / 2)
+
+
+def score_themes(
+    words: Iterable[str], *, theme_keywords: dict[str, list[str]], frequencies: DocumentFrequencies
+) -> list[ThemeScore]:
+    """Every theme of the taxonomy that the passage's words touch, scored, best first.
+
+    Words, not substrings: 信息 in 电子信息 is not the 信息工作 theme. A theme needs two occurrences of its
+    keywords, or one of a rare one, to count at all. The score (IDF-weighted) ranks the themes; the
+    confidence combines the evidence found with the theme's lead over the runner-up.
+    """
+    counts = Counter(words)
+    found: dict[str, tuple[float, int, int]] = {}
+    for slug, keywords in theme_keywords.items():
+        present = [k for k in set(keywords) if counts.get(k)]
+        hits = sum(counts[k] for k in present)
+        score = sum(counts[k] * frequencies.idf(k) for k in present)
+        if hits >= 2 or score >= 3.0:
+            found[slug] = (score, len(present), hits)
+    ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
+    result = []
+    for index, (slug, (score, distinct, hits)) in enumerate(ranked):
+        runner_up = ranked[index + 1][1][0] if index + 1 < len(ranked) else 0.0
+        margin = (score - runner_up) / score if score else 0.0
+        confidence = _strength(distinct, hits) * (0.75 + 0.25 * margin)
+        result.append(ThemeScore(slug, round(score, 3), round(confidence, 3)))
+    return result
 
 
 def suggest_themes(
     words: Iterable[str], *, theme_keywords: dict[str, list[str]], frequencies: DocumentFrequencies, limit: int = 3
 ) -> list[str]:
-    """Theme slugs whose keywords occur among the passage's words, by summed IDF weight.
-
-    Words, not substrings: 信息 in 电子信息 is not the 信息工作 theme. A theme
-    needs two occurrences, or one of a rare (high-IDF) keyword, so a passing
-    mention does not file a practice under it.
-    """
-    counts = Counter(words)
-    scores: dict[str, float] = {}
-    for slug, keywords in theme_keywords.items():
-        score = 0.0
-        hits = 0
-        for keyword in keywords:
-            n = counts.get(keyword, 0)
-            if n:
-                hits += n
-                score += n * frequencies.idf(keyword)
-        if hits >= 2 or score >= 3.0:
-            scores[slug] = score
-    return [slug for slug, _ in sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]]
+    """At most ``limit`` themes the passage is confidently about, best first; none when nothing is confident."""
+    scores = score_themes(words, theme_keywords=theme_keywords, frequencies=frequencies)
+    if not scores:
+        return []
+    best = scores[0].score
+    return [s.slug for s in scores[:limit] if s.confidence >= MIN_CONFIDENCE and s.score >= RELATIVE * best]

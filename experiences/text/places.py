@@ -28,6 +28,29 @@ ORGAN_SUFFIXES = frozenset(
     {"委", "市委", "省委", "县委", "区委", "州委", "党委", "纪委", "政府", "市政府", "省政府", "县政府", "区政府",
      "人民政府", "人大", "政协", "组织部", "宣传部"}
 )  # fmt: skip
+# A place name followed, within a few words and no punctuation, by one of these is part of a name: 姑苏领军人才计划,
+# 苏州银行, 昆山杯. The place is not what the text is about there.
+NAME_ENDINGS = frozenset(
+    {
+        "计划",
+        "工程",
+        "行动",
+        "集团",
+        "公司",
+        "银行",
+        "大学",
+        "学院",
+        "品牌",
+        "基金",
+        "奖",
+        "杯",
+        "牌",
+        "号",
+        "模式",
+        "经验",
+    }
+)
+NAME_REACH = 3  # words after the place within which a name ending makes it part of a name
 FULL_NAME_FREQUENCY = 200_000
 SHORT_NAME_FREQUENCY = 50_000
 
@@ -53,6 +76,7 @@ class Gazetteer:
     levels: dict[str, str] = field(default_factory=dict)
     common_words: frozenset[str] = frozenset()
     heads: frozenset[str] = frozenset()  # first two characters of every surface, for a cheap pre-check
+    tags: dict[str, str] = field(default_factory=dict, repr=False)  # the segmenter dictionary's, shared
 
     def __post_init__(self) -> None:
         if not self.heads:
@@ -81,7 +105,7 @@ class Gazetteer:
         common = frozenset(word for word in surfaces if word in tags and tags[word] not in PLACE_TAGS)
         for word in NOT_PLACES:
             surfaces.pop(word, None)
-        return cls(surfaces=dict(surfaces), levels=levels, common_words=common)
+        return cls(surfaces=dict(surfaces), levels=levels, common_words=common, tags=tags)
 
     def user_words(self) -> list[tuple[str, int, str]]:
         """Words for the segmenter's dictionary, frequent enough to win over splits."""
@@ -114,13 +138,16 @@ def detect_places(words: Iterable[str], *, gazetteer: Gazetteer) -> list[Mention
 
     ``words`` is the text segmented in precise mode (their concatenation is
     the text), so offsets are recovered by counting, without token objects.
+    A place that only begins a programme's or a company's name (姑苏领军人才计划,
+    苏州银行) is not a mention.
     """
+    words = list(words)
     certain: list[Mention] = []
     pending: list[tuple[Token, list[PlaceEntry]]] = []
     surfaces = gazetteer.surfaces
     heads = gazetteer.heads
     offset = 0
-    for word in words:
+    for index, word in enumerate(words):
         start = offset
         offset += len(word)
         entries = surfaces.get(word)
@@ -131,6 +158,8 @@ def detect_places(words: Iterable[str], *, gazetteer: Gazetteer) -> list[Mention
             if word is None:
                 continue
             entries = surfaces[word]
+        if _begins_a_name(words, index, gazetteer=gazetteer):
+            continue
         token = Token(word, start, start + len(word))
         entry = _certain(token.word, entries, gazetteer)
         if entry is not None:
@@ -146,6 +175,25 @@ def detect_places(words: Iterable[str], *, gazetteer: Gazetteer) -> list[Mention
         best = min(in_context, key=lambda e: (LEVEL_RANK[e.level], e.kind != "name", e.adcode))
         confirmed.append(Mention(token.word, token.start, token.end, best.adcode))
     return sorted(certain + confirmed, key=lambda m: m.start)
+
+
+def _begins_a_name(words: list[str], index: int, *, gazetteer: Gazetteer) -> bool:
+    """Whether the place at ``words[index]`` starts a name that ends a few words later (姑苏 领军人才 计划).
+
+    Only nouns stand between: 无锡 没有 著名 大学 is a sentence about 无锡, not a university's name.
+    """
+    for word in words[index + 1 : index + 1 + NAME_REACH]:
+        if word in NAME_ENDINGS:
+            return True
+        tag = gazetteer.tags.get(word)
+        if not _is_chinese_word(word) or word in gazetteer.surfaces or (tag is not None and not tag.startswith("n")):
+            # Punctuation, a verb or an adjective ends the phrase; another place name starts its own.
+            return False
+    return False
+
+
+def _is_chinese_word(word: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" or ch.isalnum() for ch in word)
 
 
 def _place_before_organ(word: str, surfaces: dict) -> str | None:
