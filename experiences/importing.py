@@ -179,10 +179,9 @@ def plan_import(*, name: str, data: bytes, progress: Progress | None = None) -> 
         plan.warnings.append(
             _("已将中文之间的半角标点改为全角 %(n)d 处（如“,”改为“，”）。") % {"n": cleaned.punctuation_fixed}
         )
-    if cleaned.removed_running_lines:
-        plan.warnings.append(
-            _("已删除重复出现的页眉页脚：%(lines)s") % {"lines": "、".join(cleaned.removed_running_lines)}
-        )
+    running = sorted({*read.removed_page_edges, *cleaned.removed_running_lines})
+    if running:
+        plan.warnings.append(_("已删除重复出现的页眉页脚：%(lines)s") % {"lines": "、".join(running)})
     report(15, _("分篇"))
     context = _Context.build()
     articles = split_articles(cleaned.text, fallback_title=PurePath(name).stem)

@@ -10,12 +10,14 @@ import codecs
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import PurePath
 
 from charset_normalizer import from_bytes
 from django.utils.translation import gettext as _
+
+from .text.clean import normalize_characters, remove_page_edges
 
 TEXT_EXTENSIONS = {".txt", ".text"}
 MARKDOWN_EXTENSIONS = {".md", ".markdown"}
@@ -38,6 +40,7 @@ class ReadResult:
     text: str
     encoding: str  # for text formats; the container format otherwise ("docx", "pdf")
     format: str
+    removed_page_edges: list[str] = field(default_factory=list)  # a PDF's running headers and footers
 
 
 def read_document(*, name: str, data: bytes, max_bytes: int, max_xml_bytes: int = DOCX_MAX_XML_BYTES) -> ReadResult:
@@ -55,7 +58,8 @@ def read_document(*, name: str, data: bytes, max_bytes: int, max_xml_bytes: int 
     if extension == ".docx":
         result = ReadResult(read_docx(data, max_bytes=max_bytes, max_xml_bytes=max_xml_bytes), "docx", "docx")
     elif extension == ".pdf":
-        result = ReadResult(read_pdf(data), "pdf", "pdf")
+        text, edges = read_pdf_pages(data)
+        result = ReadResult(text, "pdf", "pdf", removed_page_edges=edges)
     else:
         text, encoding = decode_text(data)
         if extension in MARKDOWN_EXTENSIONS:
@@ -220,7 +224,15 @@ def _out_of_memory(error: Exception) -> bool:
 
 
 def read_pdf(data: bytes) -> str:
-    """Text of a text-based PDF, page by page; scanned or encrypted PDFs are refused."""
+    """Text of a text-based PDF, page by page, running headers and footers removed."""
+    return read_pdf_pages(data)[0]
+
+
+def read_pdf_pages(data: bytes) -> tuple[str, list[str]]:
+    """Text of a text-based PDF and the running headers and footers removed from its pages.
+
+    Scanned or encrypted PDFs are refused.
+    """
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -235,7 +247,8 @@ def read_pdf(data: bytes) -> str:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:
         raise UnreadableFile(_("PDF 已损坏，无法读取。")) from error
+    pages, edges = remove_page_edges([normalize_characters(page) for page in pages])
     text = "\n".join(pages)
     if len(re.sub(r"\s", "", text)) < 10:
         raise UnreadableFile(_("PDF 中没有可提取的文字（可能是扫描件），请先进行文字识别。"))
-    return text
+    return text, edges

@@ -425,3 +425,21 @@ def test_a_place_that_begins_a_programme_or_a_company_name_is_not_a_mention(empt
     assert ("苏州市", "320500") in mentions
     assert ("无锡", "320200") in mentions  # 无锡没有著名大学: a sentence about 无锡, not a university
     assert ("姑苏区", "320508") in mentions
+
+
+def test_a_two_page_pdf_loses_its_running_header_and_keeps_its_title_date_and_office(empty_corpus):
+    plan = plan_import(name="调研报告.pdf", data=(SAMPLES / "rural_study_two_pages.pdf").read_bytes())
+    [document] = plan.documents
+    assert "某县乡村振兴学习调研报告（内部资料）" not in document.text
+    assert "- 1 -" not in document.text
+    assert any("页眉页脚" in warning for warning in plan.warnings)
+    assert document.title == "关于赴浙江安吉学习乡村振兴经验的调研报告"  # wrapped over two lines in the PDF
+    assert (document.subtitle, document.organization) == ("", "县农业农村局调研组")
+    assert (document.year, document.month) == (2024, 4)
+    practices = [d for d in document.drafts if d.kind == "practice"]
+    assert len(practices) == 3
+    assert {tuple(d.places) for d in practices} == {("330523",)}  # 安吉县
+    assert {d.themes[0] for d in practices} == {
+        "rural-industry",
+        "rural-living-environment",
+    }  # not 教学设施 or 知识产权

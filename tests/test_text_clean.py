@@ -164,3 +164,16 @@ def test_a_file_without_article_headings_is_one_article_titled_by_its_first_line
     assert article.bylines == ["区委政策研究室"]
     [untitled] = split_articles("没有标题的正文,直接开始。", fallback_title="文件名")
     assert untitled.title == "文件名"
+
+
+def test_running_headers_and_page_numbers_go_from_two_pages_on():
+    from experiences.text.clean import remove_page_edges
+
+    pages = [
+        "县委办公室内部资料\n第一页的正文，内容很多。\n第一页的第二段。\n- 1 -",
+        "县委办公室内部资料\n第二页的正文。\n第二页的结尾。\n- 2 -",
+    ]
+    kept, removed = remove_page_edges(pages)
+    assert removed == ["- 1 -", "- 2 -", "县委办公室内部资料"]
+    assert kept == ["第一页的正文，内容很多。\n第一页的第二段。", "第二页的正文。\n第二页的结尾。"]
+    assert remove_page_edges(pages[:1]) == (pages[:1], [])  # one page: nothing to compare with

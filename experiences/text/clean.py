@@ -97,6 +97,43 @@ def remove_running_lines(
     return [line for line in lines if line not in running], sorted(running)
 
 
+EDGE_LINES = 2  # lines at the top and at the bottom of a page where running headers and footers stand
+
+
+def _edge_key(line: str) -> str:
+    """A header or footer with its page number blanked: 第3页 and 第4页, "报告 - 3 -" and "报告 - 4 -" match."""
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", line))
+
+
+def remove_page_edges(pages: list[str], *, max_length: int = 60) -> tuple[list[str], list[str]]:
+    """Drop running headers and footers of a paginated text, found from two pages on.
+
+    A short line among the first or last lines of a page that recurs (page
+    numbers aside) at the same edge of another page is a header or footer.
+    Without pages, ``remove_running_lines`` needs three repeats anywhere.
+    """
+    if len(pages) < 2:
+        return pages, []
+    split = [[line for line in page.split("\n")] for page in pages]
+
+    def edges(lines: list[str]) -> list[tuple[str, int]]:
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        top, bottom = filled[:EDGE_LINES], filled[-EDGE_LINES:]
+        return [("top", i) for i in top] + [("bottom", i) for i in bottom if i not in top]
+
+    seen: Counter[tuple[str, str]] = Counter()
+    for lines in split:
+        seen.update({(side, _edge_key(lines[i])) for side, i in edges(lines) if len(lines[i].strip()) <= max_length})
+    running = {key for key, n in seen.items() if n >= 2 and key[1] and not OUTLINE_START.match(key[1])}
+    removed: set[str] = set()
+    result = []
+    for lines in split:
+        drop = {i for side, i in edges(lines) if (side, _edge_key(lines[i])) in running}
+        removed.update(lines[i].strip() for i in drop)
+        result.append("\n".join(line for i, line in enumerate(lines) if i not in drop))
+    return result, sorted(removed)
+
+
 def remove_trailing_page_numbers(lines: list[str]) -> tuple[list[str], list[str]]:
     """Drop page numbers that PDF extraction left at the end of a line inside a sentence.
 

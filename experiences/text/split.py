@@ -97,6 +97,8 @@ def _title_block(paragraphs: list[str], *, heading: str, title: str, fallback_ti
         title = body.pop(0)
     elif body and title and _same_title(body[0], title):
         body.pop(0)  # the title repeated under the compilation heading
+    if title and body and _continues_title(title, body[0]):
+        title += body.pop(0)  # a title wrapped over two lines (a PDF's narrow column)
     article = Article(title=title or fallback_title, heading=heading)
     while body and not OUTLINE_START.match(body[0]) and _in_title_block(body[0]):
         line = body[0]
@@ -111,6 +113,20 @@ def _title_block(paragraphs: list[str], *, heading: str, title: str, fallback_ti
     _signature(body, article)
     article.paragraphs = body
     return article
+
+
+_TITLE_TAIL = re.compile(r"(报告|调研|研究|材料|汇报|纪要|体会|情况|启示|建议|经验|做法|思考|对策)$")
+
+
+def _continues_title(title: str, line: str) -> bool:
+    """Whether ``line`` is the rest of a wrapped title: "关于赴安吉学习乡村振兴经验" + "的调研报告"."""
+    if len(line) > 16 or not is_title_like(line) or OUTLINE_START.match(line) or line.startswith("—"):
+        return False
+    if is_byline(line) or is_date_line(line):
+        return False
+    if _TITLE_TAIL.search(title) and not line.startswith(("的", "之")):
+        return False  # the title is complete; the line is a subtitle
+    return line.startswith(("的", "之", "与", "和", "及")) or bool(_TITLE_TAIL.search(line))
 
 
 def _in_title_block(line: str) -> bool:
