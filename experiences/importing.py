@@ -224,7 +224,9 @@ def _plan_document(article: Article, *, context: _Context) -> DocumentPlan:
         content_hash=content_hash(text),
         outline=outline,
         mentions=mentions,
-        places=without_containing_provinces([m.adcode for m in mentions], levels=context.gazetteer.levels),
+        places=without_containing_provinces(
+            [m.adcode for m in mentions if not m.address], levels=context.gazetteer.levels
+        ),
         warnings=list(outline.warnings),
     )
     # The IDF table counts this document's paragraphs too, as the base will once it is imported.
@@ -236,11 +238,13 @@ def _plan_document(article: Article, *, context: _Context) -> DocumentPlan:
 
 
 def _draft(proposal: Proposal, *, text: str, words: Words, mentions: list[Mention], context: _Context) -> DraftPlan:
-    inside = [m.adcode for m in mentions if proposal.start <= m.start < proposal.end]
+    inside = [m.adcode for m in mentions if proposal.start <= m.start < proposal.end and not m.address]
     if not inside and proposal.context_end > proposal.context_start:
         # 苏州工业园区始终坚持… names no place the segmenter can see, but the
         # enclosing heading (一、苏州、昆山的主要做法) does.
-        inside = [m.adcode for m in mentions if proposal.context_start <= m.start < proposal.context_end]
+        inside = [
+            m.adcode for m in mentions if proposal.context_start <= m.start < proposal.context_end and not m.address
+        ]
     passage_words = words.between(proposal.start, proposal.end)
     return DraftPlan(
         kind=proposal.kind,

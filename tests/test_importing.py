@@ -428,7 +428,7 @@ def test_a_place_that_begins_a_programme_or_a_company_name_is_not_a_mention(empt
 
 
 def test_a_two_page_pdf_loses_its_running_header_and_keeps_its_title_date_and_office(empty_corpus):
-    plan = plan_import(name="调研报告.pdf", data=(SAMPLES / "rural_study_two_pages.pdf").read_bytes())
+    plan = plan_import(name="调研报告.pdf", data=(SAMPLES / "gold" / "12_rural_two_pages.pdf").read_bytes())
     [document] = plan.documents
     assert "某县乡村振兴学习调研报告（内部资料）" not in document.text
     assert "- 1 -" not in document.text

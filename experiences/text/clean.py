@@ -204,6 +204,17 @@ def ends_sentence(line: str) -> bool:
     return bool(line) and line[-1] in SENTENCE_END
 
 
+_CN_YEAR = "〇○零一二三四五六七八九"
+_CN_NUMBER = "一二三四五六七八九十"
+# A line that is only a date: 2024年5月, 2024年5月12日, 二〇二四年五月, 2024-05-12, 2024.5.
+DATE_LINE = re.compile(
+    rf"^(?:(?:19|20)\d{{2}}|[{_CN_YEAR}]{{4}})\s*年\s*(?:\d{{1,2}}|[{_CN_NUMBER}]{{1,2}})\s*月"
+    rf"(?:\s*(?:\d{{1,2}}|[{_CN_NUMBER}]{{1,3}})\s*日)?$|^(?:19|20)\d{{2}}[-./]\d{{1,2}}(?:[-./]\d{{1,2}})?$"
+)
+# 执笔：王明 — a signature line, a paragraph of its own although it has a colon.
+SIGNATURE = re.compile(r"^(?:作者|撰稿|执笔|撰文|供稿|整理)\s*[:\uff1a]")
+
+
 def join_broken_lines(lines: list[str]) -> list[str]:
     """Merge lines broken mid-sentence into paragraphs; keep real paragraph breaks.
 
@@ -228,6 +239,8 @@ def join_broken_lines(lines: list[str]) -> list[str]:
 def _paragraph_breaks(*, accumulated: str, previous: str, line: str) -> bool:
     if not line or not previous or ends_sentence(accumulated) or OUTLINE_START.match(line):
         return True
+    if DATE_LINE.match(line.strip()) or (accumulated == previous and SIGNATURE.match(previous)):
+        return True  # a date or a 执笔 line stands alone (a report's signature)
     # A short unpunctuated line stands alone only when it is a paragraph of its
     # own (a title or byline); at the end of a longer paragraph it is just the
     # rest of a sentence broken by the page width.

@@ -149,9 +149,10 @@ def _enumerated(
                     excerpt=text[first:last],
                     node=node,
                     audience=audience.group(1) if audience and item_kind == "recommendation" else "",
-                    # The lead-in names the city the list is about: 合肥市近年来……其主要做法是：
-                    context_start=offset + enumeration.lead_start,
-                    context_end=offset + enumeration.lead_end,
+                    # The lead-in names the city a list of practices is about (合肥市近年来……其主要做法是：);
+                    # before recommendations it names the model we learn from (我市要借鉴佛山的经验), not their place.
+                    context_start=offset + enumeration.lead_start if item_kind == "practice" else 0,
+                    context_end=offset + enumeration.lead_end if item_kind == "practice" else 0,
                 )
             )
     return proposals

@@ -123,7 +123,7 @@ class ThemeScore:
     confidence: float  # 0..1: how sure the suggestion is
 
 
-MIN_CONFIDENCE = 0.45
+MIN_CONFIDENCE = 0.35
 RELATIVE = 0.25  # a second or third theme must score at least this share of the first
 
 

@@ -68,6 +68,9 @@ class Mention:
     start: int
     end: int
     adcode: str
+    # Written right before a place inside it (浙江省 in 浙江省湖州市安吉县): part of that place's address, so
+    # not a place the text is about. Still a mention (the reader highlights it).
+    address: bool = False
 
 
 @dataclass
@@ -174,7 +177,19 @@ def detect_places(words: Iterable[str], *, gazetteer: Gazetteer) -> list[Mention
             continue
         best = min(in_context, key=lambda e: (LEVEL_RANK[e.level], e.kind != "name", e.adcode))
         confirmed.append(Mention(token.word, token.start, token.end, best.adcode))
-    return sorted(certain + confirmed, key=lambda m: m.start)
+    return _mark_addresses(sorted(certain + confirmed, key=lambda m: m.start), levels=gazetteer.levels)
+
+
+def _mark_addresses(mentions: list[Mention], *, levels: dict[str, str]) -> list[Mention]:
+    marked = []
+    for index, mention in enumerate(mentions):
+        following = mentions[index + 1] if index + 1 < len(mentions) else None
+        inside = following is not None and following.adcode != mention.adcode
+        prefix = {"province": 2, "prefecture": 4}.get(levels.get(mention.adcode, ""), 6)
+        if inside and following.start == mention.end and following.adcode.startswith(mention.adcode[:prefix]):
+            mention = Mention(mention.surface, mention.start, mention.end, mention.adcode, address=True)
+        marked.append(mention)
+    return marked
 
 
 def _begins_a_name(words: list[str], index: int, *, gazetteer: Gazetteer) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .clean import OUTLINE_START, is_bracketed, is_title_like
+from .clean import DATE_LINE, OUTLINE_START, is_bracketed, is_title_like
 from .metadata import AUTHOR_PREFIX, OFFICE_MARK
 
 ARTICLE_HEADING = re.compile(r"^第\s*([一二三四五六七八九十百零〇\d]+)\s*篇\s*[:\uff1a.\uff0e、]?\s*(.*)$")
@@ -24,13 +24,6 @@ _ORGANIZATION_WORDS = re.compile(
 _ORGANIZATION_END = re.compile(
     r"(办公室|办公厅|研究室|研究院|研究所|研究中心|委员会|政府|局|厅|中心|协会|学会|集团|公司|大学|学院|学系|党委|市委|县委|区委"
     r"|发展改革委|考察组|调研组|课题组|工作组|小组|考察团|代表团|联合体)$"
-)
-_CN_YEAR = "〇○零一二三四五六七八九"
-_CN_NUMBER = "一二三四五六七八九十"
-# A line that is only a date: 2024年5月, 2024年5月12日, 二〇二四年五月, 2024-05-12, 2024.5.
-DATE_LINE = re.compile(
-    rf"^(?:(?:19|20)\d{{2}}|[{_CN_YEAR}]{{4}})\s*年\s*(?:\d{{1,2}}|[{_CN_NUMBER}]{{1,2}})\s*月"
-    rf"(?:\s*(?:\d{{1,2}}|[{_CN_NUMBER}]{{1,3}})\s*日)?$|^(?:19|20)\d{{2}}[-./]\d{{1,2}}(?:[-./]\d{{1,2}})?$"
 )
 TAIL_LINES = 4  # how far from the end a signature, 执笔 or date line is looked for
 
