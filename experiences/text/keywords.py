@@ -84,13 +84,19 @@ UNITS = frozenset(
 KEYWORD_TAGS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "nw", "vn", "an", "l", "i", "j", "eng"})
 
 
+@functools.lru_cache(maxsize=200_000)
+def _countable(word: str) -> bool:
+    if not is_term(word) or word in UNITS or _NUMERAL_WORD.match(word):
+        return False
+    # 一议, 一事, 三批: pieces of 一事一议 and counts; 一网通办 and 一站式 are longer.
+    return not (len(word) == 2 and word[0] in _NUMERAL_START)
+
+
 def is_keyword(word: str, *, tags: Mapping[str, str] | None = None, known: frozenset[str] = frozenset()) -> bool:
     """A term that reads as a keyword: a noun-like dictionary word, one of ``known`` (places, theme
     keywords), or an out-of-dictionary term of three or more characters (放管服); never a number."""
-    if not is_term(word) or word in UNITS or _NUMERAL_WORD.match(word):
+    if not _countable(word):
         return False
-    if len(word) == 2 and word[0] in _NUMERAL_START:
-        return False  # 一议, 一事, 三批: pieces of 一事一议 and counts; 一网通办 and 一站式 are longer
     if word in known or tags is None:
         return True
     tag = tags.get(word)
@@ -109,7 +115,8 @@ def top_keywords(
 
     ``tags``: the segmenter dictionary's part-of-speech tags, to keep only words that can be keywords.
     """
-    counts = Counter(word for word in words if is_keyword(word, tags=tags, known=known))
+    counts = Counter(words)
+    counts = Counter({w: n for w, n in counts.items() if is_keyword(w, tags=tags, known=known)})
     total = sum(counts.values()) or 1
     scored = sorted(((n / total) * frequencies.idf(w), w) for w, n in counts.items())
     ranked = sorted(scored, key=lambda pair: (-pair[0], pair[1]))
@@ -144,7 +151,10 @@ def score_themes(
     """
     counts = Counter(words)
     found: dict[str, tuple[float, int, int]] = {}
+    touched = _themes_of(tuple(counts), _inverted(theme_keywords))
     for slug, keywords in theme_keywords.items():
+        if slug not in touched:
+            continue
         present = [k for k in set(keywords) if counts.get(k)]
         hits = sum(counts[k] for k in present)
         score = sum(counts[k] * frequencies.idf(k) for k in present)
@@ -158,6 +168,26 @@ def score_themes(
         confidence = _strength(distinct, hits) * (0.75 + 0.25 * margin)
         result.append(ThemeScore(slug, round(score, 3), round(confidence, 3)))
     return result
+
+
+_INVERTED: dict[int, tuple[dict, dict[str, set[str]]]] = {}
+
+
+def _inverted(theme_keywords: dict[str, list[str]]) -> dict[str, set[str]]:
+    """Keyword → themes, made once per taxonomy (one import scores hundreds of passages against it)."""
+    cached = _INVERTED.get(id(theme_keywords))
+    if cached is None or cached[0] is not theme_keywords:
+        index: dict[str, set[str]] = {}
+        for slug, keywords in theme_keywords.items():
+            for keyword in keywords:
+                index.setdefault(keyword, set()).add(slug)
+        _INVERTED.clear()
+        cached = _INVERTED[id(theme_keywords)] = (theme_keywords, index)
+    return cached[1]
+
+
+def _themes_of(words: tuple[str, ...], index: dict[str, set[str]]) -> set[str]:
+    return {slug for word in words for slug in index.get(word, ())}
 
 
 def suggest_themes(
