@@ -20,6 +20,43 @@ from .models import ImportBatch, Place, Theme
 from .readers import SUPPORTED_EXTENSIONS
 
 
+class HeaderForm(forms.Form):
+    """A planned document's header as the importer read it, for the curator to correct before writing."""
+
+    title = forms.CharField(label=gettext_lazy("标题"), max_length=200)
+    subtitle = forms.CharField(label=gettext_lazy("副标题"), max_length=200, required=False)
+    authors = forms.CharField(label=gettext_lazy("作者"), max_length=200, required=False, help_text="、")
+    organization = forms.CharField(label=gettext_lazy("单位"), max_length=200, required=False)
+    year = forms.IntegerField(label=gettext_lazy("年"), min_value=1900, max_value=2100, required=False)
+    month = forms.IntegerField(label=gettext_lazy("月"), min_value=1, max_value=12, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("month") and not data.get("year"):
+            raise forms.ValidationError(_("填写月份时必须同时填写年份。"))
+        return data
+
+    @classmethod
+    def for_plan(cls, plan, documents, data=None) -> list[tuple[int, HeaderForm]]:
+        """One form per document to be written, keyed by its position in the plan."""
+        forms_ = []
+        for document in documents:
+            index = next(i for i, planned in enumerate(plan.documents) if planned is document)
+            initial = {
+                "title": document.title,
+                "subtitle": document.subtitle,
+                "authors": "、".join(document.authors),
+                "organization": document.organization,
+                "year": document.year,
+                "month": document.month,
+            }
+            prefix = f"doc-{index}"
+            # Bound only when the page sent this document's fields: a bare 确认导入 keeps what was read.
+            bound = data if data is not None and f"{prefix}-title" in data else None
+            forms_.append((index, cls(bound, initial=initial, prefix=prefix)))
+        return forms_
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("文件"),
@@ -114,9 +151,6 @@ class ImportBatchAdmin(admin.ModelAdmin):
                 self.message_user(request, _("已取消导入。"), messages.INFO)
                 return HttpResponseRedirect(reverse("admin:experiences_importbatch_changelist"))
             return HttpResponseRedirect(here)  # confirmed meanwhile (another tab): show where it is
-        if request.method == "POST" and request.POST.get("action") == "confirm":
-            job_kinds.start_write(batch, user=request.user)  # a second click finds the batch taken: no double write
-            return HttpResponseRedirect(here)
         plan = job_kinds.load_plan(batch)
         if plan is None:  # stored by an older importer, or lost: analyse the file again
             if ImportBatch.objects.filter(pk=batch.pk, state=ImportBatch.State.PENDING).update(
@@ -124,17 +158,29 @@ class ImportBatchAdmin(admin.ModelAdmin):
             ):
                 job_kinds.start_analysis(batch, user=request.user)
             return HttpResponseRedirect(here)
+        writing = plan.to_write(force=batch.force)
+        confirming = request.method == "POST" and request.POST.get("action") == "confirm"
+        headers = HeaderForm.for_plan(plan, writing, request.POST if confirming else None)
+        if confirming and all(form.is_valid() for _, form in headers if form.is_bound):
+            corrected = {
+                str(index): form.cleaned_data for index, form in headers if form.is_bound and form.has_changed()
+            }
+            # A second click finds the batch taken: no double write.
+            job_kinds.start_write(batch, user=request.user, headers=corrected)
+            return HttpResponseRedirect(here)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "batch": batch,
             "plan": plan,
-            "writing": plan.to_write(force=batch.force),
+            "writing": writing,
+            "headers": dict(headers),
             "title": _("导入预览：%(name)s") % {"name": batch.original_name},
             "place_names": dict(Place.objects.filter(adcode__in=_plan_adcodes(plan)).values_list("adcode", "name")),
             "theme_names": dict(Theme.objects.values_list("slug", "name")),
         }
-        return TemplateResponse(request, "admin/experiences/importbatch/preview.html", context)
+        status = 400 if confirming else 200  # confirming with a header the form refuses: shown again
+        return TemplateResponse(request, "admin/experiences/importbatch/preview.html", context, status=status)
 
     def _progress(self, request: HttpRequest, batch: ImportBatch):
         writing = batch.state == ImportBatch.State.WRITING

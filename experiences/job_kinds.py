@@ -10,6 +10,7 @@ which runs in the supervising process.
 from __future__ import annotations
 
 import pickle
+import re
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -87,7 +88,7 @@ def _analysis_failed(job: Job, reason: str) -> None:
 # --- writing what the preview showed ------------------------------------------------------
 
 
-def start_write(batch: ImportBatch, *, user) -> Job | None:
+def start_write(batch: ImportBatch, *, user, headers: dict | None = None) -> Job | None:
     """Confirm a pending batch: it moves to 'writing' once (a second click finds it taken) and a job writes it."""
     from jobs.queue import submit
 
@@ -99,7 +100,8 @@ def start_write(batch: ImportBatch, *, user) -> Job | None:
             return None
         job = submit(
             kind=Job.Kind.IMPORT_WRITE,
-            params={"batch": batch.pk},
+            # Header fields the curator corrected on the preview, by the document's position in the plan.
+            params={"batch": batch.pk, "headers": headers or {}},
             title=_("导入《%(name)s》") % {"name": batch.original_name},
             user=user,
         )
@@ -125,6 +127,8 @@ def _write(job_id: int, *, report) -> Outcome:
     plan = load_plan(batch)
     if plan is None:
         raise JobFailed(_("找不到这个文件的解析结果，请重新上传。"))
+    for index, values in job.params.get("headers", {}).items():
+        _correct_header(plan.documents[int(index)], values)
     try:
         result = apply_plan(
             plan,
@@ -150,6 +154,15 @@ def _write(job_id: int, *, report) -> Outcome:
         summary={"batch": batch.pk, "documents": [d.pk for d in result.documents]},
         handover=handover,
     )
+
+
+def _correct_header(document, values: dict) -> None:
+    """What the curator corrected on the preview replaces what the importer read."""
+    document.title = values["title"]
+    document.subtitle = values.get("subtitle") or ""
+    document.authors = [a for a in re.split(r"[、,，\s]+", values.get("authors") or "") if a]
+    document.organization = values.get("organization") or ""
+    document.year, document.month = values.get("year"), values.get("month")
 
 
 def _written(job: Job, outcome: Outcome) -> None:

@@ -244,3 +244,26 @@ def test_cancelling_an_old_preview_after_a_confirmation_in_another_tab_keeps_the
     batch.refresh_from_db()
     assert batch.state == ImportBatch.State.IMPORTED
     assert batch.file  # the original stays: the imported documents point to it
+
+
+def test_the_curator_corrects_the_header_on_the_preview_before_the_write(admin_client, media):
+    preview = upload(admin_client)
+    page = admin_client.get(preview)
+    assert page.status_code == 200
+    assert 'name="doc-0-title"' in page.content.decode()
+    fields = {
+        "action": "confirm",
+        "doc-0-title": "关于赴苏州昆山学习考察开发区建设的报告（修订）",
+        "doc-0-subtitle": "",
+        "doc-0-authors": "张三、李四",
+        "doc-0-organization": "区委政策研究室",
+        "doc-0-year": "2019",
+        "doc-0-month": "13",
+    }
+    refused = admin_client.post(preview, fields)
+    assert refused.status_code == 400  # a month of 13: shown again, nothing written
+    assert ImportBatch.objects.get().state == ImportBatch.State.PENDING
+    admin_client.post(preview, {**fields, "doc-0-month": "5"})
+    document = SourceDocument.objects.get(import_batch__isnull=False)
+    assert document.title == "关于赴苏州昆山学习考察开发区建设的报告（修订）"
+    assert (document.authors, document.published_year, document.published_month) == ("张三、李四", 2019, 5)
