@@ -3,7 +3,8 @@
 jieba's dictionary takes about a second to load; a web worker pays that once,
 at start-up (kbase/startup.py), and shares it between the importer and search.
 Both are built again when places, their aliases or the themes change (the
-gazetteer version, bumped by signals): with a shared cache (Redis) in every
+gazetteer version, bumped when a unit of work that changed places,
+aliases or themes commits): with a shared cache (Redis) in every
 worker, with the per-process default in the worker that made the change.
 """
 

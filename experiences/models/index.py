@@ -12,8 +12,8 @@ class LessonCount(models.Model):
     """A maintained count of lessons, per audience, behind the browsing pages' numbers.
 
     Recounting lessons per place prefix and theme over 100,000 practices takes
-    a second; these rows are kept in step by experiences.counting (single
-    writes through signals, bulk writes by a rebuild) so a page reads them.
+    a second; these rows are kept in step by experiences.counting (each unit of
+    work of experiences.content adjusts them, large ones rebuild) so a page reads them.
     ``key`` is ``all``, ``place:<adcode prefix of 2, 4 or 6 digits>``,
     ``theme:<id>`` (filed directly) or ``top:<id>`` (a first-level theme with
     its sub-themes).
