@@ -19,7 +19,7 @@ from . import content
 from .lessons import KINDS
 from .models import SourceDocument
 from .text.fingerprint import Sketch, content_hash
-from .text.typography import changes, normalise_punctuation
+from .text.typography import changes, normalise_punctuation, normalised_span
 
 BATCH = 50  # documents per unit of work: one revision each, transactions of bounded size
 LESSON_TEXT = ("title", "summary", "body", "audience", "label")
@@ -54,7 +54,7 @@ def _document(document: SourceDocument, *, work, report: NormaliseReport, dry_ru
         lesson
         for kind in KINDS
         for lesson in kind.model.objects.filter(document=document)
-        if _changed(lesson, LESSON_TEXT) or _excerpt(lesson.excerpt, old=old, new=new) != lesson.excerpt
+        if _changed(lesson, LESSON_TEXT) or normalised_span(lesson.excerpt, old=old, new=new) != lesson.excerpt
     ]
     header = _changed(document, ("title", "subtitle"))
     if new == old and not (sections or lessons or header):
@@ -71,7 +71,7 @@ def _document(document: SourceDocument, *, work, report: NormaliseReport, dry_ru
         for name in LESSON_TEXT:
             if hasattr(lesson, name):
                 setattr(lesson, name, normalise_punctuation(getattr(lesson, name)))
-        lesson.excerpt = _excerpt(lesson.excerpt, old=old, new=new)
+        lesson.excerpt = normalised_span(lesson.excerpt, old=old, new=new)
         content.save(lesson)
     for section in sections:
         section.label, section.heading = normalise_punctuation(section.label), normalise_punctuation(section.heading)
@@ -86,11 +86,6 @@ def _document(document: SourceDocument, *, work, report: NormaliseReport, dry_ru
 
 def _changed(obj, names: tuple[str, ...]) -> bool:
     return any(hasattr(obj, name) and normalise_punctuation(getattr(obj, name)) != getattr(obj, name) for name in names)
-
-
-def _excerpt(excerpt: str, *, old: str, new: str) -> str:
-    at = old.find(excerpt) if excerpt else -1
-    return new[at : at + len(excerpt)] if at >= 0 else normalise_punctuation(excerpt)
 
 
 __all__ = ["NormaliseReport", "normalise_base"]

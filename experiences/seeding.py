@@ -21,7 +21,7 @@ from . import content, workflow
 from .models import Place, PlaceAlias, Practice, Recommendation, Section, SourceDocument, Theme
 from .text.fingerprint import Sketch, content_hash, shingles, similarity
 from .text.outline import OutlineNode, assign_ends, body_end
-from .text.typography import normalise_punctuation
+from .text.typography import normalise_punctuation, normalised_span
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
@@ -245,7 +245,9 @@ def _lesson(model, entry: dict, *, corpus: _Corpus, extra: dict):
         "body": normalise_punctuation((entry.get("body") or "").strip()),
         "document": document,
         "section": section,
-        "excerpt": _excerpt(entry.get("excerpt") or "", raw=corpus.raw.get(entry["document"]), text=document.text),
+        "excerpt": normalised_span(
+            entry.get("excerpt") or "", old=corpus.raw.get(entry["document"]) or "", new=document.text
+        ),
     }
     if model is Practice:
         values["summary"] = normalise_punctuation((entry.get("summary") or "").strip())
@@ -259,12 +261,6 @@ def _lesson(model, entry: dict, *, corpus: _Corpus, extra: dict):
     lesson.themes.set([corpus.themes[slug] for slug in entry.get("themes", [])])
     lesson.tags.set(entry.get("tags", []))
     return lesson
-
-
-def _excerpt(excerpt: str, *, raw: str | None, text: str) -> str:
-    """The fixture's excerpt as it reads in the normalised text: the same span, sliced (not re-normalised)."""
-    at = raw.find(excerpt) if raw and excerpt else -1
-    return text[at : at + len(excerpt)] if at >= 0 else normalise_punctuation(excerpt)
 
 
 def _recommendation(entry: dict, *, parent, order: int, corpus: _Corpus, existing: set, report: SeedReport):

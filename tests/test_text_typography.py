@@ -53,3 +53,12 @@ def test_lengths_and_offsets_are_kept_and_slices_normalise_alike():
 
 def test_text_without_chinese_is_untouched():
     assert normalise_punctuation('Hello, world: (a) "b"!') == 'Hello, world: (a) "b"!'
+
+
+def test_a_passage_keeps_its_span_in_the_normalised_text():
+    from experiences.text.typography import normalised_span
+
+    old = "接待人员(办公室)送来雨伞,考察组很感动。"
+    new = normalise_punctuation(old)
+    assert normalised_span("接待人员(办公", old=old, new=new) == "接待人员（办公"  # sliced: the bracket it opens
+    assert normalised_span("不在原文里,", old=old, new=new) == "不在原文里，"  # not found: normalised on its own

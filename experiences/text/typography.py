@@ -55,6 +55,17 @@ def _quote(match: re.Match) -> str:
     return f"“{inside}”" if _CJK_CHAR.search(inside) else match.group(0)
 
 
+def normalised_span(passage: str, *, old: str, new: str) -> str:
+    """``passage`` (verbatim in ``old``) as it reads in ``new``, the normalised ``old``: the same span, sliced.
+
+    Normalising the passage on its own could differ at its edges (a bracket it
+    opens but does not close); slicing keeps an excerpt verbatim. A passage not
+    found in ``old`` is normalised on its own.
+    """
+    at = old.find(passage) if passage else -1
+    return new[at : at + len(passage)] if at >= 0 else normalise_punctuation(passage)
+
+
 def changes(text: str) -> int:
     """How many characters normalising would change (for dry runs and import summaries)."""
     normalised = normalise_punctuation(text)
