@@ -104,6 +104,21 @@ class _Lesson(NamedTuple):
     body: str
 
 
+def searched_text(parts: Iterable[str]) -> str:
+    """A lesson's searched fields as one text, each passage once.
+
+    An imported draft's excerpt is usually the very passage its body was cut
+    from: indexing both would double the words to segment and index without
+    finding anything more.
+    """
+    parts = [part.strip() for part in parts if part and part.strip()]
+    kept: list[str] = []
+    for part in parts:
+        if part not in kept and not any(part in other for other in parts if other != part):
+            kept.append(part)
+    return "\n".join(kept)
+
+
 def _lesson_links(model, ids: list[int]) -> tuple[dict, dict, dict]:
     """Each lesson's places, themes and keyword names, from three flat queries.
 
@@ -129,9 +144,11 @@ def _lesson_links(model, ids: list[int]) -> tuple[dict, dict, dict]:
 def _lesson_entries(model, ids: Iterable[int]) -> list[tuple]:
     ids = list(ids)
     # Keywords are appended to the kind's searchable text (the registry's search_text).
-    kind, parts = kind_of(model).key, kind_of(model).search_text
-    rows = model.objects.filter(pk__in=ids).values_list("pk", "document_id", "status", "title", *parts)
-    lessons = [_Lesson(pk, document, status, title, "\n".join(texts)) for pk, document, status, title, *texts in rows]
+    kind, fields = kind_of(model).key, kind_of(model).search_text
+    rows = model.objects.filter(pk__in=ids).values_list("pk", "document_id", "status", "title", *fields)
+    lessons = [
+        _Lesson(pk, document, status, title, searched_text(texts)) for pk, document, status, title, *texts in rows
+    ]
     statuses = dict(
         SourceDocument.objects.filter(pk__in={lesson.document_id for lesson in lessons}).values_list("pk", "status")
     )

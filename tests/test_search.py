@@ -350,3 +350,20 @@ def test_a_culled_cache_entry_does_not_make_a_worker_rebuild_its_segmenter():
     built = segmentation.segmenter()
     cache.delete(segmentation.VERSION_KEY)  # the per-process cache culls entries when full
     assert segmentation.segmenter() is built
+
+
+def test_a_lesson_passage_repeated_in_its_excerpt_is_indexed_once():
+    from experiences.search import searched_text
+
+    body = "无锡市设立人才专项资金。每年安排一亿元。"
+    assert searched_text(["", body, "无锡市设立人才专项资金。", "基层干部"]) == f"{body}\n基层干部"
+    assert searched_text(["摘要", "摘要"]) == "摘要"
+
+
+def test_words_of_an_excerpt_outside_the_body_are_still_found(client):
+    document = SourceDocument.objects.first()
+    making.lesson(
+        Practice, title="萤光试点", body="设立专项资金。", excerpt="夜读计划覆盖全市。", document=document,
+        status=Status.PUBLISHED,
+    )  # fmt: skip
+    assert "萤光试点" in practices_found(client, "夜读计划")

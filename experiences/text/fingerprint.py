@@ -20,6 +20,7 @@ SHINGLE_SIZE = 5
 _IGNORED = re.compile(r"[\s\u3000]+")
 
 
+@functools.lru_cache(maxsize=4)  # an import hashes and then shingles each text: normalise it once
 def normalize_for_comparison(text: str) -> str:
     """NFKC, case-folded, with all whitespace removed."""
     return _IGNORED.sub("", unicodedata.normalize("NFKC", text).casefold())

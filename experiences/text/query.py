@@ -97,7 +97,7 @@ def index_words(words: list[str]) -> str:
     ``str.isalnum`` is true for Chinese characters, letters and digits alike and
     runs in C: indexing calls this for every word of every document.
     """
-    return " ".join(w for w in words if w.isalnum()).lower()
+    return " ".join(filter(str.isalnum, words)).lower()
 
 
 def unique_characters(text: str) -> str:
