@@ -162,9 +162,18 @@ def _lesson_entries(model, ids: Iterable[int]) -> list[tuple]:
     return entries
 
 
-def section_text(section: Section, *, children: list[Section], text: str) -> str:
+class _SectionRow(NamedTuple):
+    pk: int
+    document_id: int
+    label: str
+    heading: str
+    start: int
+    end: int
+
+
+def section_text(section: _SectionRow, *, children_starts: list[int], text: str) -> str:
     """A section's own words (of its document's ``text``): up to its first sub-section, indexed on its own."""
-    end = min([c.start for c in children if c.start > section.start] or [section.end])
+    end = min([start for start in children_starts if start > section.start] or [section.end])
     return text[section.start : max(end, section.start)]
 
 
@@ -172,22 +181,29 @@ def _section_entries(ids: Iterable[int]) -> list[tuple]:
     # Sections carry no place tokens: a document names many places, and a
     # place query should bring up the lessons linked to the place, not every
     # section of every document that mentions it somewhere.
-    sections = list(Section.objects.filter(pk__in=list(ids)))
+    sections = [
+        _SectionRow(*row)
+        for row in Section.objects.filter(pk__in=list(ids)).values_list(
+            "pk", "document_id", "label", "heading", "start", "end"
+        )
+    ]
     documents = {
         pk: (text, status)
         for pk, text, status in SourceDocument.objects.filter(pk__in={s.document_id for s in sections}).values_list(
             "pk", "text", "status"
         )
     }
-    children: dict[int, list[Section]] = {}
-    for child in Section.objects.filter(parent_id__in=[s.pk for s in sections]).only("pk", "parent_id", "start"):
-        children.setdefault(child.parent_id, []).append(child)
+    children: dict[int, list[int]] = defaultdict(list)
+    for parent, start in Section.objects.filter(parent_id__in=[s.pk for s in sections]).values_list(
+        "parent_id", "start"
+    ):
+        children[parent].append(start)
     return [
         _entry(
             SearchEntry.Kind.SECTION,
             s,
             title=f"{s.label}{s.heading}",
-            body=section_text(s, children=children.get(s.pk, []), text=documents[s.document_id][0]),
+            body=section_text(s, children_starts=children[s.pk], text=documents[s.document_id][0]),
             tags=[],
             published=documents[s.document_id][1] == Status.PUBLISHED,
         )

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from types import SimpleNamespace
+from typing import NamedTuple
 
 import reversion
 from django.contrib.contenttypes.models import ContentType
@@ -45,13 +47,25 @@ def _options(model):
     return _get_options(model)
 
 
-def snapshot(model, ids: Iterable[int]) -> list[Version]:
-    """Unsaved versions of these objects as they are now (their revision is set when recorded).
+class Snapshot(NamedTuple):
+    """One object as it is now: a Version row without its revision (set when recorded)."""
+
+    object_id: str
+    content_type_id: int
+    db: str
+    format: str
+    serialized_data: str
+    object_repr: str
+
+
+def snapshot(model, ids: Iterable[int]) -> list[Snapshot]:
+    """Versions of these objects as they are now, to be saved by ``record``.
 
     The same JSON as Django's serializer (and the ``kbase`` format) writes, built
     from plain rows: one query for the fields, one per many-to-many link and one
     for keywords per batch. Instantiating each object and serializing it one by
-    one, with its links prefetched, took as long as the rest of an import.
+    one, with its links prefetched, took as long as the rest of an import;
+    plain tuples, not Version instances, for the same reason.
     """
     if not reversion.is_registered(model):
         return []
@@ -74,16 +88,7 @@ def snapshot(model, ids: Iterable[int]) -> list[Version]:
             if tags is not None:
                 fields[TAGS] = tags.get(pk, [])
             data = json.dumps([{"model": label, "pk": pk, "fields": fields}], cls=DjangoJSONEncoder, ensure_ascii=False)
-            versions.append(
-                Version(
-                    content_type=content_type,
-                    object_id=force_str(pk),
-                    db=db,
-                    format=FORMAT,
-                    serialized_data=data,
-                    object_repr=_repr(model, fields, pk),
-                )
-            )
+            versions.append(Snapshot(force_str(pk), content_type.pk, db, FORMAT, data, _repr(model, fields, pk)))
     return versions
 
 
@@ -106,15 +111,24 @@ def _tags(model, ids: list[int]) -> dict[int, list[str]]:
 
 
 def _repr(model, fields: dict, pk) -> str:
-    """What ``str(obj)`` shows, for the models whose ``__str__`` reads their own fields only."""
-    obj = model(**{f.attname: fields[f.name] for f in model._meta.concrete_fields if f.name in fields}, pk=pk)
+    """What ``str(obj)`` shows, for the models whose ``__str__`` reads their own fields only.
+
+    ``__str__`` is called on the row's values, not on a model instance: building
+    thousands of instances (an import's sections and lessons) cost more than the
+    rest of the recording. Only a ``__str__`` that follows a relation gets one.
+    """
+    values = {f.attname: fields[f.name] for f in model._meta.concrete_fields if f.name in fields}
     try:
-        return force_str(obj)[:2000]
-    except Exception:  # a __str__ that follows a relation (a section's document…): the id will do
+        return force_str(model.__str__(SimpleNamespace(**values, pk=pk, id=pk)))[:2000]
+    except AttributeError:  # a __str__ that follows a relation (a theme's parent…): a few taxonomy rows
+        pass
+    try:
+        return force_str(model(**values, pk=pk))[:2000]
+    except Exception:  # a relation that is gone: the id will do
         return f"{model._meta.verbose_name} #{pk}"
 
 
-def record(*, changed: dict, removed: list[Version], user=None, comment: str = "") -> list[Revision]:
+def record(*, changed: dict, removed: list[Snapshot], user=None, comment: str = "") -> list[Revision]:
     """Save a revision of what a unit of work changed (and, apart, one of what it deleted)."""
     revisions = []
     versions = [v for model, ids in changed.items() if ids for v in snapshot(model, ids)]
