@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from . import content
 from .admin_history import HistoryAdmin
+from .autocomplete import label_places
 from .editing import TAKE_SAVED, VERSION_FIELD, VersionedForm, take_saved
 
 
@@ -24,6 +25,12 @@ class ContentAdmin(HistoryAdmin):
     """Every write of the admin's pages goes through one unit of work (experiences.content), version-checked."""
 
     change_form_template = "admin/experiences/content_change_form.html"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return label_places(super().formfield_for_foreignkey(db_field, request, **kwargs))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return label_places(super().formfield_for_manytomany(db_field, request, **kwargs))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

@@ -67,6 +67,14 @@ class PlaceField(forms.CharField):
         kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": _("地区名称或代码，如 湖北、420100")}))
         super().__init__(*args, **kwargs)
 
+    def prepare_value(self, value):
+        """A facet link's code (330000) shows as the name it stands for (浙江省), where the name says the same."""
+        if isinstance(value, str) and value.strip().isdigit():
+            place = resolve_place(value)
+            if place is not None and resolve_place(place.name) == place:
+                return place.name
+        return value
+
     def clean(self, value):
         value = super().clean(value)
         if not value:

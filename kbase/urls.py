@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from experiences.admin_review import review_queue
+from experiences.autocomplete import PlaceAwareAutocompleteView
 
 from .views import healthz, robots_txt
 
@@ -17,6 +18,12 @@ handler500 = "kbase.views.server_error"
 
 urlpatterns = [
     path("admin/review/", admin.site.admin_view(review_queue), name="review_queue"),
+    # Django's own autocomplete view, with namesake places told apart (鼓楼区（江苏·南京）).
+    path(
+        "admin/autocomplete/",
+        admin.site.admin_view(PlaceAwareAutocompleteView.as_view(admin_site=admin.site)),
+        name="place_aware_autocomplete",
+    ),
     path("admin/", admin.site.urls),
     # Readers sign in here, not in the admin (which is for editors, reviewers and administrators).
     path(

@@ -14,6 +14,7 @@ PACKAGES=(
   fontconfig        # fc-list, used by the PDF system check
   poppler-utils     # pdftotext/pdffonts: the tests read exported PDFs back
   postgresql-client # pg_dump/pg_restore for manage.py backup and restore on PostgreSQL
+  chromium          # the browser journeys (pytest-playwright drives it; no browser download)
 )
 
 if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -79,3 +79,38 @@ def _fresh_cache():
     yield
     cache.clear()
     caching._local.clear()
+
+
+# --- browser journeys (tests/browser.py) ----------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The production stack, seeded, with a web server and a worker, shared by the browser tests."""
+    import os
+
+    from .stack import REDIS_DEFAULT, build, drop_database, same_engine_as_tests
+
+    folder = tmp_path_factory.mktemp("site")
+    stack = build(
+        folder, database_url=same_engine_as_tests(), redis_url=REDIS_DEFAULT, name=f"kbase_site_{os.getpid()}"
+    )
+    stack.start_web(workers=2)
+    stack.start_worker()
+    yield stack
+    stack.close()
+    drop_database(stack.database_url)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's chromium: there is no browser download."""
+    from .browser import CHROMIUM
+
+    return {**browser_type_launch_args, "executable_path": CHROMIUM}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A Chinese-speaking reader behind the TLS-terminating proxy the production settings expect."""
+    return {**browser_context_args, "extra_http_headers": {"X-Forwarded-Proto": "https"}, "locale": "zh-CN"}

@@ -30,6 +30,7 @@ from urllib.parse import urlencode, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 ADMIN_PASSWORD = "stack-admin-" + secrets.token_hex(8)
+REDIS_DEFAULT = os.environ.get("KBASE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def free_port() -> int:

@@ -202,3 +202,30 @@ def test_a_new_sub_point_is_validated_against_its_parents_document(rf, db):
         child = good.save()[0]
         work.created(child)
     assert child.document_id == parent.document_id
+
+
+def test_the_place_picker_tells_namesakes_apart_and_finds_pinyin(admin_client):
+    def texts(term: str) -> list[str]:
+        response = admin_client.get(
+            "/admin/autocomplete/",
+            {"term": term, "app_label": "experiences", "model_name": "practice", "field_name": "places"},
+        )
+        assert response.status_code == 200
+        return [r["text"] for r in response.json()["results"]]
+
+    gulou = texts("鼓楼")
+    assert "鼓楼区（江苏·南京）" in gulou
+    assert "鼓楼区（江苏·徐州）" in gulou
+    assert len(set(gulou)) == len(gulou)
+    suzhou = texts("suzhou")
+    assert "苏州市（江苏）" in suzhou
+    assert "宿州市（安徽）" in suzhou
+
+
+def test_a_selected_place_shows_its_full_name_in_the_form(admin_client):
+    from experiences.models import Place, Practice
+
+    practice = Practice.objects.filter(places__adcode="420100").first()
+    html = admin_client.get(f"/admin/experiences/practice/{practice.pk}/change/").content.decode()
+    assert Place.objects.get(adcode="420100").full_name == "武汉市（湖北）"
+    assert "武汉市（湖北）" in html

@@ -183,7 +183,7 @@ def test_recommendation_list_shows_top_level_items_with_sub_point_counts(client)
 def test_document_reader_shows_outline_marks_and_duplicates(client):
     doc = SourceDocument.objects.get(title__startswith="兄弟城市党委")
     html = client.get(doc.get_absolute_url()).content.decode()
-    assert re.search(r'<nav class="outline".*一、主要经验.*1、秘书督查工作主动超前.*二、主要体会', html, re.S)
+    assert re.search(r'<details class="outline".*一、主要经验.*1、秘书督查工作主动超前.*二、主要体会', html, re.S)
     assert html.count('<mark class="excerpt"') >= doc.practices.count()
     assert "荆州市委办公室" in html
     original = SourceDocument.objects.get(title="驾校创新发展经验材料", subtitle="")

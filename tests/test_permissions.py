@@ -178,6 +178,14 @@ def public_rows(w) -> dict[str, list[tuple]]:
         "healthz": [("get", "/healthz", OK)],
         "robots_txt": [("get", "/robots.txt", OK)],
         "review_queue": [("get", "/admin/review/", {ANON: 302, READER: 302, **dict.fromkeys(STAFF, 200)})],
+        # Django's autocomplete (namesake places told apart): staff with view permission on the model.
+        "place_aware_autocomplete": [
+            (
+                "get",
+                "/admin/autocomplete/?term=gulou&app_label=experiences&model_name=practice&field_name=places",
+                {ANON: 302, READER: 302, **dict.fromkeys(STAFF, 200)},
+            )
+        ],
         "media": [("get", "/media/nothing-here.txt", dict.fromkeys(ROLES, 404))],
     }
 

@@ -16,9 +16,9 @@ import time
 import pytest
 
 from tests.corpus import compilation
-from tests.stack import Browser, OwnRedis, build, drop_database, redis_answers, same_engine_as_tests
+from tests.stack import REDIS_DEFAULT, Browser, OwnRedis, build, drop_database, redis_answers, same_engine_as_tests
 
-REDIS = os.environ.get("KBASE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS = REDIS_DEFAULT
 pytestmark = [
     pytest.mark.skipif(not redis_answers(REDIS), reason=f"no Redis at {REDIS}"),
     pytest.mark.skipif(not hasattr(os, "fork"), reason="the job limits need fork"),

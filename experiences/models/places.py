@@ -55,6 +55,16 @@ class Place(Versioned):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def full_name(self) -> str:
+        """The name with the places above it, which tells namesakes apart: 鼓楼区（江苏·南京）, 南京市（江苏）."""
+        above = []
+        parent = self.parent
+        while parent is not None:
+            above.insert(0, parent.short_name or parent.name)
+            parent = parent.parent
+        return f"{self.name}（{'·'.join(above)}）" if above else self.name
+
     def save(self, *args, **kwargs):
         if not self.pinyin:
             # Imported here: pypinyin's phrase tables are ~200,000 Python objects that

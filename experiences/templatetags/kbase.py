@@ -44,3 +44,38 @@ def _place_item(item: PlaceCount) -> str:
 
 def _place_link(item: PlaceCount) -> str:
     return f'<a href="{escape(item.url)}">{escape(item.place.name)}</a> <span class="count">{int(item.total)}</span>'
+
+
+@register.inclusion_tag("experiences/_active_filters.html", takes_context=True)
+def active_filters(context, form, *, keep: str = "q") -> dict:
+    """The filters in force, each a chip whose × removes it alone, and a link that clears them all.
+
+    ``keep``: parameters that stay when everything else is cleared (the search's query).
+    A place shows its name (湖北省), not what was typed or the code of a facet link (420000).
+    """
+    request = context["request"]
+    kept = [name.strip() for name in keep.split(",") if name.strip()]
+    data = getattr(form, "cleaned_data", None) or {}
+    chips = []
+    for field in form:
+        raw = request.GET.get(field.name, "").strip()
+        if not raw or field.name in kept or field.name == "page":
+            continue
+        value = data.get(field.name, raw)
+        if hasattr(field.field, "choices") and not hasattr(value, "pk"):
+            value = dict((str(k), v) for k, v in field.field.choices).get(raw, raw)
+        elif hasattr(value, "full_name"):
+            value = value.full_name
+        elif hasattr(value, "name"):
+            value = value.name
+        elif hasattr(value, "pk") or isinstance(value, bool):
+            value = str(value) if not isinstance(value, bool) else ""
+        params = request.GET.copy()
+        params.pop(field.name, None)
+        params.pop("page", None)
+        chips.append({"label": field.label, "value": value, "url": "?" + params.urlencode()})
+    cleared = request.GET.copy()
+    for name in list(cleared):
+        if name not in kept:
+            cleared.pop(name)
+    return {"chips": chips, "clear_url": "?" + cleared.urlencode()}
