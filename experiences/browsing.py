@@ -215,18 +215,18 @@ def places_by_province(counts: dict[str, PlaceCount]) -> list[ProvinceGroup]:
 
 
 def top_places(counts: dict[str, PlaceCount], *, limit: int = 10) -> list[PlaceCount]:
-    """Cities (prefecture level, or province-level municipalities) whose practices we hold the most of.
+    """Cities (prefecture level, or province-level municipalities) we hold the most lessons of.
 
-    Ranked by practices, what the cities did; recommendations are addressed
-    to the learning city and would put the audience above the sources.
+    Practices and recommendations alike: a city whose reports gave 21 recommendations
+    and no practice is among the most documented, not missing from the list.
     """
     municipalities = {"110000", "120000", "310000", "500000"}
     candidates = [
         c
         for c in counts.values()
-        if c.practices and (c.place.level == Place.Level.PREFECTURE or c.place.adcode in municipalities)
+        if c.total and (c.place.level == Place.Level.PREFECTURE or c.place.adcode in municipalities)
     ]
-    return sorted(candidates, key=lambda c: (-c.practices, -c.recommendations, c.place.pinyin))[:limit]
+    return sorted(candidates, key=lambda c: (-c.total, -c.practices, c.place.pinyin))[:limit]
 
 
 @dataclass

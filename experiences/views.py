@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
-from . import browsing, counting, reading, search, search_results
+from . import browsing, counting, overview, reading, search, search_results
 from .caching import CachedCountPaginator, cached, content_version
 from .filters import PracticeFilterSet, RecommendationFilterSet, SearchFilterSet, within_place, within_theme
 from .models import Place, Practice, Recommendation, SearchEntry, SourceDocument, Theme, sees_unpublished
@@ -52,6 +52,19 @@ class Visible:
             "document_count": counts.get(("document", "all"), 0),
         }
 
+    def overview(self) -> dict:
+        """The map's and the charts' figures (experiences.overview), per content version."""
+        return cached(
+            "overview",
+            lambda: overview.overview(
+                counts=self.counts("places"),
+                tree=self.theme_tree(),
+                practices=self.practices,
+                recommendations=self.recommendations,
+            ).as_json(),
+            variant=self.variant,
+        )
+
     def lesson_count(self, kind: str, *, place: Place | None = None, theme: Theme | None = None) -> int:
         """How many lessons of a kind lie in a place (and under it), under a theme (and its sub-themes), or in all."""
         if place is not None:
@@ -80,6 +93,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "themes": visible.theme_tree(),
         "top_places": top_places,
         "latest": browsing.practices_for_listing(visible.practices.order_by(*browsing.NEWEST_FIRST))[:6],
+        "overview": visible.overview(),
     }
     return render(request, "experiences/home.html", context)
 
@@ -91,6 +105,7 @@ def place_list(request: HttpRequest) -> HttpResponse:
         # and grouping runs (the template calls it) only when the cache misses.
         "groups": lambda: browsing.places_by_province(visible.place_counts()),
         "cache_key": f"{visible.variant}:{content_version()}",
+        "overview": visible.overview(),
     }
     return render(request, "experiences/place_list.html", context)
 

@@ -112,5 +112,13 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    """A Chinese-speaking reader behind the TLS-terminating proxy the production settings expect."""
-    return {**browser_context_args, "extra_http_headers": {"X-Forwarded-Proto": "https"}, "locale": "zh-CN"}
+    """A Chinese-speaking reader behind the TLS-terminating proxy the production settings expect.
+
+    Reduced motion: the charts draw at once (no animation), so a click lands on a bar's final place.
+    """
+    return {
+        **browser_context_args,
+        "extra_http_headers": {"X-Forwarded-Proto": "https"},
+        "locale": "zh-CN",
+        "reduced_motion": "reduce",
+    }

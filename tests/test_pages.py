@@ -32,14 +32,20 @@ def test_home_shows_counts_themes_places_and_latest_practices(client):
     assert "创新体系" in html
     assert "党政办公室工作" in html
     top = re.search(r'<ol class="top-places">(.*?)</ol>', html, re.S).group(1)
-    assert top.index("朔州市") < top.index("深圳市") < top.index("武汉市")  # ranked by practices held
-    assert "杭州市" not in top  # the audience of recommendations, not a source of practices
+    # Ranked by lessons held, practices and recommendations alike: 杭州 gave recommendations only.
+    assert "杭州市" in top
+    assert "荆州市" in top
+    rows = re.findall(r'>([^<>]+市)</a> <span class="count">做法 (\d+) · 建议 (\d+)', top)
+    totals = [int(p) + int(r) for _, p, r in rows]
+    assert totals == sorted(totals, reverse=True)
+    assert any(int(r) for _, _, r in rows)
     assert len(card_titles(html)) == 6
     assert 'name="q"' in html
 
 
 def test_places_are_grouped_by_province_in_pinyin_order(client):
     html = client.get("/places/").content.decode()
+    html = html[html.index('<section class="province">') :]  # the list, after the overview
     provinces = ["北京市", "广东省", "湖北省", "江苏省", "上海市", "山西省", "陕西省", "天津市", "浙江省"]
     positions = [html.index(f">{name}</a>") for name in provinces]
     assert positions == sorted(positions)
@@ -321,3 +327,28 @@ def test_place_names_are_escaped_on_the_place_list(client):
     html = client.get("/places/").content.decode()
     assert "<b onmouseover" not in html
     assert '<a href="/places/420100/">&lt;b onmouseover=&quot;x&quot;&gt;武汉市&lt;/b&gt;</a>' in html
+
+
+def test_home_and_places_carry_the_overview_as_tables_and_chart_data(client):
+    import json
+
+    for path in ("/", "/places/"):
+        html = client.get(path).content.decode()
+        data = json.loads(
+            re.search(r'<script id="overview-data" type="application/json">(.*?)</script>', html, re.S).group(1)
+        )
+        provinces = {p["name"]: p for p in data["provinces"]}
+        assert provinces["湖北省"]["url"] == "/places/420000/"
+        assert (
+            provinces["湖北省"]["total"]
+            == provinces["湖北省"]["practices"] + provinces["湖北省"]["recommendations"]
+            > 0
+        )
+        wuhan = next(c for c in data["cities"] if c["name"] == "武汉市")
+        assert wuhan["longitude"]
+        assert wuhan["latitude"]
+        assert {t["label"] for t in data["themes"]} >= {"创新体系", "人才发展"}
+        # Without JavaScript (and for screen readers) the same figures are a table, open.
+        table = re.search(r'<details class="overview-table" open>(.*?)</details>', html, re.S).group(1)
+        assert '<a href="/places/420000/">湖北省</a>' in table
+        assert "vendor/echarts/echarts.min" in html
