@@ -141,6 +141,33 @@ def for_theme(*, theme: Theme, user) -> Selection:
     )
 
 
+def for_comparison(*, data: QueryDict, user) -> Selection:
+    """A comparison's practices (experiences.comparing), filed by place: each city's column becomes a chapter."""
+    from experiences.comparing import MIN_PLACES, CompareForm
+
+    form = CompareForm(data)
+    if not form.is_valid() or len(form.cleaned_data["places"]) < MIN_PLACES:
+        errors = [str(e) for errors in form.errors.values() for e in errors] if form.errors else []
+        raise SelectionError(" ".join(errors) or _("请至少选择两个地区进行对比。"))
+    places, theme, query = (form.cleaned_data[k] for k in ("places", "theme", "q"))
+    practices, _recommendations = _visible(user)
+    items: list[tuple[str, int]] = []
+    for place in places:
+        data = {"place": place.adcode, "theme": theme.slug if theme else "", "q": query}
+        selected = PracticeFilterSet(data=data, queryset=practices).qs.order_by("-created_at", "-pk")
+        taken = {pk for _kind, pk in items}
+        items += [item for item in _take(PRACTICE, selected, already=len(items)) if item[1] not in taken]
+    names = "、".join(p.name for p in places)
+    criteria = [_("对比地区：%(places)s（含下辖地区）") % {"places": "、".join(p.qualified_name for p in places)}]
+    if theme is not None:
+        criteria.append(_("主题：%(theme)s") % {"theme": theme})
+    if query:
+        criteria.append(_("关键词：%(q)s") % {"q": query})
+    return Selection(
+        title=_("%(places)s经验对比") % {"places": names}, criteria=criteria, items=items, default_grouping="place"
+    )
+
+
 def _describe(form, names: tuple[str, ...]) -> list[str]:
     """The cover's "what was selected": each filled-in filter with its label, as the user typed or chose it."""
     lines = []
@@ -285,9 +312,11 @@ def from_parameters(data: QueryDict, *, user) -> Selection:
         return for_list(kind=source, data=filters, user=user)
     if source == "search":
         return for_search(data=filters, user=user)
+    if source == "compare":
+        return for_comparison(data=filters, user=user)
     if source == "collection":
         collection = Collection.objects.visible_to(user).filter(pk=_pk(data.get("id"))).first()
         if collection is None:
             raise NotFound(_("没有找到这个汇编，或您无权查看。"))
         return for_collection(collection=collection, user=user)
-    raise SelectionError(_("请从地区、主题、列表、搜索结果或汇编页面进入导出。"))
+    raise SelectionError(_("请从地区、主题、列表、搜索结果、对比或汇编页面进入导出。"))

@@ -25,6 +25,7 @@ urlpatterns = [
     path("search/suggest", views.search_suggest, name="search_suggest"),
     path("places/", views.place_list, name="place_list"),
     path("places/<adcode:adcode>/", views.place_detail, name="place_detail"),
+    path("compare/", views.compare, name="compare"),
     path("themes/", views.theme_list, name="theme_list"),
     path("themes/<slug:slug>/", views.theme_detail, name="theme_detail"),
     path("practices/", views.practice_list, name="practice_list"),

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
-from . import browsing, counting, overview, reading, search, search_results
+from . import browsing, comparing, counting, overview, reading, search, search_results
 from .caching import CachedCountPaginator, cached, content_version
 from .filters import PracticeFilterSet, RecommendationFilterSet, SearchFilterSet, within_place, within_theme
 from .models import Place, Practice, Recommendation, SearchEntry, SourceDocument, Theme, sees_unpublished
@@ -139,6 +139,31 @@ def place_detail(request: HttpRequest, adcode: str) -> HttpResponse:
         "documents": browsing.documents_for_place(place, visible=visible.documents),
     }
     return render(request, "experiences/place_detail.html", context)
+
+
+def compare(request: HttpRequest) -> HttpResponse:
+    """对比: two to five places side by side, by theme (experiences.comparing)."""
+    form = comparing.CompareForm(request.GET or None)
+    comparison, need_more = None, False
+    if form.is_bound and form.is_valid():
+        places = form.cleaned_data["places"]
+        need_more = len(places) < comparing.MIN_PLACES
+        if not need_more:
+            comparison = comparing.compare(
+                places=places,
+                theme=form.cleaned_data["theme"],
+                query=form.cleaned_data["q"],
+                practices=Visible(request).practices,
+            )
+    context = {
+        "form": form,
+        "comparison": comparison,
+        "need_more": need_more,
+        "limits": (comparing.MIN_PLACES, comparing.MAX_PLACES),
+    }
+    return render(
+        request, "experiences/compare.html", context, status=200 if form.is_valid() or not form.is_bound else 400
+    )
 
 
 def theme_list(request: HttpRequest) -> HttpResponse:

@@ -65,9 +65,9 @@ def test_place_autocomplete_finds_places_by_name_and_alias(admin_client):
     url = reverse("admin:autocomplete")
     params = {"app_label": "experiences", "model_name": "practice", "field_name": "places"}
     results = admin_client.get(url, params | {"term": "荆州"}).json()["results"]
-    assert any(r["text"] == "荆州市" for r in results)
+    assert any(r["text"] == "荆州市（湖北）" for r in results)
     results = admin_client.get(url, params | {"term": "中关村"}).json()["results"]
-    assert any(r["text"] == "海淀区" for r in results)
+    assert any(r["text"] == "海淀区（北京）" for r in results)
 
 
 def test_recommendation_page_shows_sub_points_inline(admin_client):

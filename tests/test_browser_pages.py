@@ -19,6 +19,7 @@ PAGES = {
     "place": "/places/420000/",
     "themes": "/themes/",
     "theme": "/themes/talent/",
+    "compare": "/compare/?places=420100,420900,330100,140600",
 }
 
 

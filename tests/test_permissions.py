@@ -139,6 +139,7 @@ def public_rows(w) -> dict[str, list[tuple]]:
     return {
         "experiences:home": [("get", "/", OK)],
         "experiences:search": [("get", "/search/?q=萤火虫", OK), ("get", "/search/?q=萤火虫&drafts=on", OK)],
+        "experiences:compare": [("get", "/compare/?places=420100,330100", OK)],
         "experiences:search_suggest": [("get", "/search/suggest?q=萤火虫", OK)],
         "experiences:place_list": [("get", "/places/", OK)],
         "experiences:place_detail": [("get", "/places/420100/", OK)],

@@ -16,7 +16,7 @@ def export_url(context, source: str, **identity) -> str:
     """The export page for this page's selection: the list and search pages pass their own query on."""
     query = QueryDict(mutable=True)
     query["source"] = source
-    if source in ("practices", "recommendations", "search"):
+    if source in ("practices", "recommendations", "search", "compare"):
         for key, values in context["request"].GET.lists():
             if key not in ("page", "rpage", "source"):
                 query.setlist(key, values)

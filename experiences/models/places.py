@@ -58,11 +58,7 @@ class Place(Versioned):
     @property
     def full_name(self) -> str:
         """The name with the places above it, which tells namesakes apart: 鼓楼区（江苏·南京）, 南京市（江苏）."""
-        above = []
-        parent = self.parent
-        while parent is not None:
-            above.insert(0, parent.short_name or parent.name)
-            parent = parent.parent
+        above = [a.short_name or a.name for a in self.ancestors()]
         return f"{self.name}（{'·'.join(above)}）" if above else self.name
 
     def save(self, *args, **kwargs):
