@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -15,8 +16,8 @@ from django.utils.translation import gettext_lazy
 
 from jobs.running import cancel
 
-from . import job_kinds
-from .models import ImportBatch, Place, Theme
+from . import job_kinds, workflow
+from .models import ImportBatch, Place, Practice, Recommendation, SourceDocument, Status, Theme
 from .readers import SUPPORTED_EXTENSIONS
 
 
@@ -120,7 +121,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "form": form,
             "title": _("导入文献"),
-            "max_mb": settings.KBASE_IMPORT_MAX_BYTES / 1e6,
+            "max_size": settings.KBASE_IMPORT_MAX_BYTES,
         }
         return TemplateResponse(request, "admin/experiences/importbatch/upload.html", context)
 
@@ -135,9 +136,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
                 self.message_user(request, _("已请求取消。"), messages.INFO)
             return self._progress(request, batch)
         if batch.state == ImportBatch.State.IMPORTED:
-            self.message_user(request, batch.message, messages.SUCCESS)
-            url = reverse("admin:experiences_sourcedocument_changelist") + f"?import_batch__id__exact={batch.pk}"
-            return HttpResponseRedirect(url)
+            return self._imported(request, batch)
         if batch.state != ImportBatch.State.PENDING:
             failed = batch.state == ImportBatch.State.FAILED
             self.message_user(request, batch.message, messages.ERROR if failed else messages.INFO)
@@ -181,6 +180,43 @@ class ImportBatchAdmin(admin.ModelAdmin):
         }
         status = 400 if confirming else 200  # confirming with a header the form refuses: shown again
         return TemplateResponse(request, "admin/experiences/importbatch/preview.html", context, status=status)
+
+    def _imported(self, request: HttpRequest, batch: ImportBatch):
+        """Where an import lands: its new drafts, each a link to edit, and one step to submit them all for review."""
+        documents = list(
+            SourceDocument.objects.filter(import_batch=batch)
+            .order_by("pk")
+            .prefetch_related(
+                Prefetch("practices", queryset=Practice.objects.order_by("pk")),
+                Prefetch(
+                    "recommendations",
+                    queryset=Recommendation.objects.filter(parent=None)
+                    .order_by("order", "pk")
+                    .prefetch_related("children"),
+                ),
+            )
+        )
+        if request.method == "POST" and request.POST.get("action") == "submit":
+            lessons = [lesson for d in documents for lesson in (*d.practices.all(), *d.recommendations.all())]
+            for items in (documents, [x for x in lessons if isinstance(x, Practice)],
+                          [x for x in lessons if isinstance(x, Recommendation)]):  # fmt: skip
+                outcome = workflow.apply(
+                    [i for i in items if i.status == Status.DRAFT], action="submit", user=request.user
+                )
+                for obj, reason in outcome.refused:
+                    self.message_user(request, f"{obj}：{reason}", messages.WARNING)
+            self.message_user(request, _("已提交审核。"), messages.SUCCESS)
+            return HttpResponseRedirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "batch": batch,
+            "documents": documents,
+            "drafts": any(d.status == Status.DRAFT for d in documents),
+            "may_submit": workflow.may(request.user, SourceDocument, "submit"),
+            "title": _("已导入：%(name)s") % {"name": batch.original_name},
+        }
+        return TemplateResponse(request, "admin/experiences/importbatch/result.html", context)
 
     def _progress(self, request: HttpRequest, batch: ImportBatch):
         writing = batch.state == ImportBatch.State.WRITING

@@ -16,6 +16,7 @@ from pathlib import PurePath
 
 from charset_normalizer import from_bytes
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .text.clean import normalize_characters, remove_page_edges
 
@@ -41,6 +42,27 @@ class ReadResult:
     encoding: str  # for text formats; the container format otherwise ("docx", "pdf")
     format: str
     removed_page_edges: list[str] = field(default_factory=list)  # a PDF's running headers and footers
+
+
+ENCODING_LABELS = {
+    "utf_8": "UTF-8",
+    "utf_8_sig": "UTF-8",
+    "utf-8": "UTF-8",
+    "utf_16": "UTF-16",
+    "utf_16_le": "UTF-16",
+    "utf_16_be": "UTF-16",
+    "gb18030": "GB18030",
+    "gbk": "GBK",
+    "gb2312": "GB2312",
+    "big5": "Big5",
+    "docx": gettext_lazy("Word 文档（.docx）"),
+    "pdf": gettext_lazy("PDF 文档"),
+}
+
+
+def describe_encoding(encoding: str) -> str:
+    """How the preview names what a file was read as: 'UTF-8', 'GB18030', 'Word 文档（.docx）'."""
+    return str(ENCODING_LABELS.get(encoding.lower().replace("-", "_"), encoding.upper().replace("_", "-")))
 
 
 def read_document(*, name: str, data: bytes, max_bytes: int, max_xml_bytes: int = DOCX_MAX_XML_BYTES) -> ReadResult:

@@ -73,8 +73,27 @@ def test_a_second_confirmation_does_not_import_twice(admin_client, media, held):
     assert batch.state == ImportBatch.State.IMPORTED
     assert batch.confirmed_by.username == "admin"
     assert SourceDocument.objects.count() == before + 1
-    landing = admin_client.get(preview)
-    assert f"import_batch__id__exact={batch.pk}" in landing.url
+    landing = admin_client.get(preview)  # the import lands on its new drafts, each a link to edit
+    assert landing.status_code == 200
+    html = landing.content.decode()
+    document = SourceDocument.objects.get(import_batch=batch)
+    assert f"/admin/experiences/sourcedocument/{document.pk}/change/" in html
+    for practice in document.practices.all():
+        assert f"/admin/experiences/practice/{practice.pk}/change/" in html
+    assert "全部提交审核" in html
+
+
+def test_submitting_an_imports_drafts_for_review_in_one_step(admin_client, media, held):
+    preview = upload(admin_client)
+    running.execute(ImportBatch.objects.get().job_id)
+    admin_client.post(preview, {"action": "confirm"})
+    running.execute(ImportBatch.objects.get().job_id)
+    batch = ImportBatch.objects.get()
+    admin_client.post(preview, {"action": "submit"})
+    document = SourceDocument.objects.get(import_batch=batch)
+    assert document.status == "review"
+    assert {p.status for p in document.practices.all()} <= {"review"}
+    assert "全部提交审核" not in admin_client.get(preview).content.decode()
 
 
 def test_cancelling_during_the_analysis_discards_the_upload(admin_client, media, held):
@@ -267,3 +286,16 @@ def test_the_curator_corrects_the_header_on_the_preview_before_the_write(admin_c
     document = SourceDocument.objects.get(import_batch__isnull=False)
     assert document.title == "关于赴苏州昆山学习考察开发区建设的报告（修订）"
     assert (document.authors, document.published_year, document.published_month) == ("张三、李四", 2019, 5)
+
+
+def test_the_upload_and_preview_pages_speak_plainly(admin_client, media, held, settings):
+    settings.KBASE_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+    page = admin_client.get(reverse("admin:experiences_importbatch_add")).content.decode()
+    assert "文件上限 20.0\xa0MB" in page
+    assert "20.97152" not in page
+    preview = upload(admin_client)
+    running.execute(ImportBatch.objects.get().job_id)
+    page = admin_client.get(preview).content.decode()
+    assert "读取为 UTF-8" in page
+    assert "utf_8" not in page
+    assert 'class="button default"' in page  # 确认导入 styled as the admin's main button

@@ -88,8 +88,9 @@ def test_an_upload_is_analysed_and_written_by_the_worker_with_progress(stack):
     write = stack.batch_job(batch)
     assert write != job
     assert curator.wait_for_job(write)["state"] == "succeeded"
-    landing = curator.get(preview)
-    assert f"import_batch__id__exact={batch}" in landing.location
+    landing = curator.get(preview)  # the new drafts
+    assert landing.status == 200
+    assert "全部提交审核" in landing.text
     assert stack.batch_documents(batch) == 12
 
 

@@ -79,3 +79,11 @@ def active_filters(context, form, *, keep: str = "q") -> dict:
         if name not in kept:
             cleared.pop(name)
     return {"chips": chips, "clear_url": "?" + cleared.urlencode()}
+
+
+@register.filter
+def encoding_label(encoding: str) -> str:
+    """``{{ plan.encoding|encoding_label }}``: UTF-8, GB18030, Word 文档（.docx）."""
+    from experiences.readers import describe_encoding
+
+    return describe_encoding(encoding or "")
