@@ -72,12 +72,28 @@ class ThemeAdmin(ContentAdmin):
 
 
 class SectionInline(admin.TabularInline):
+    """The document's outline as a curator reads it: number, heading, and the section it sits under.
+
+    Character offsets and raw parent ids mean nothing to a curator; they stay
+    on each section's own page (the change link) for the rare repair.
+    """
+
     model = Section
     fk_name = "document"
-    fields = ["label", "heading", "parent", "order", "start", "end"]
+    fields = ["label", "heading", "order", "under"]
+    readonly_fields = ["under"]
     extra = 0
     show_change_link = True
-    raw_id_fields = ["parent"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # a section is a span of the text: added on its own page, with its offsets
+
+    @admin.display(description=_("上级章节"))
+    def under(self, obj):
+        return str(obj.parent) if obj.parent_id else "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("parent").order_by("start", "pk")
 
 
 @admin.register(SourceDocument)

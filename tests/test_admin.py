@@ -229,3 +229,15 @@ def test_a_selected_place_shows_its_full_name_in_the_form(admin_client):
     html = admin_client.get(f"/admin/experiences/practice/{practice.pk}/change/").content.decode()
     assert Place.objects.get(adcode="420100").full_name == "武汉市（湖北）"
     assert "武汉市（湖北）" in html
+
+
+def test_the_document_form_shows_its_outline_without_offsets_or_raw_ids(admin_client):
+    from experiences.models import SourceDocument
+
+    document = SourceDocument.objects.get(title="兄弟城市党委办公室工作的主要经验和体会")
+    html = admin_client.get(f"/admin/experiences/sourcedocument/{document.pk}/change/").content.decode()
+    assert 'name="sections-0-heading"' in html
+    assert 'name="sections-0-start"' not in html
+    assert 'name="sections-0-parent"' not in html
+    assert "上级章节" in html
+    assert "一、主要经验" in html  # a sub-section names the section it sits under
