@@ -312,6 +312,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "duplicate_of": browsing.visible_duplicate_of(document, visible=visible.documents),
         "outline": reading.outline_tree(sections),
         "paragraphs": reading.marked_text(document, lessons=[*practices, *recommendations], sections=sections),
+        "lesson_links": reading.lesson_links([*practices, *recommendations]),
         "practices": practices,
         "recommendations": recommendations,
         "duplicates": visible.documents.filter(duplicate_of=document),

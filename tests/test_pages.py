@@ -352,3 +352,16 @@ def test_home_and_places_carry_the_overview_as_tables_and_chart_data(client):
         table = re.search(r'<details class="overview-table" open>(.*?)</details>', html, re.S).group(1)
         assert '<a href="/places/420000/">湖北省</a>' in table
         assert "vendor/echarts/echarts.min" in html
+
+
+def test_the_reader_sets_outline_headings_apart_and_links_passages_to_their_lessons(client):
+    document = SourceDocument.objects.get(title="兄弟城市党委办公室工作的主要经验和体会")
+    html = client.get(f"/documents/{document.pk}/").content.decode()
+    assert re.search(r'<p class="heading level-1">(<span class="anchor"[^>]*></span>)?一、主要经验</p>', html)
+    assert re.search(
+        r'<p class="heading level-2">(<span class="anchor"[^>]*></span>)?1、秘书督查工作主动超前。</p>', html
+    )
+    practice = document.practices.published().first()
+    link = re.search(rf'<a class="excerpt-link" href="{practice.get_absolute_url()}" title="([^"]*)"><mark', html)
+    assert link is not None
+    assert link.group(1) == practice.title
