@@ -119,11 +119,13 @@ class LessonFilterSet(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"placeholder": _("如 产学研联盟")}),
     )
     document = django_filters.ModelChoiceFilter(
-        label=_("来源文献编号"),
+        label=_("来源文献"),
         queryset=visible_documents,
-        # A number, not a <select>: a base holds thousands of documents. The
-        # document pages and search facets link here with the number filled in.
-        widget=forms.NumberInput(attrs={"min": 1, "placeholder": _("在文献页面点击“筛选”即可填入")}),
+        # Not a field readers fill in (a base holds thousands of documents, and a
+        # number means nothing to them): the document pages and the search's
+        # facets link here with it set, and it shows as a removable chip with
+        # the document's title.
+        widget=forms.HiddenInput,
         error_messages={"invalid_choice": _("没有这篇文献。")},
     )
 

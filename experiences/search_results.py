@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
 
@@ -57,3 +58,31 @@ def _result(kind: str, label: str, obj, words: list[str]) -> Result:
         return Result(kind, label, str(obj), obj.get_absolute_url(), snippet(text, words), obj, obj.document.title)
     title = f"{obj.label}{obj.heading}" or _("正文")
     return Result(kind, label, title, obj.get_absolute_url(), snippet(obj.text, words), obj, obj.document.title)
+
+
+@dataclass
+class Alternatives:
+    """What a search that found nothing offers instead."""
+
+    without_filters: str = ""  # the same words, every filter dropped
+    single_words: list[tuple[str, str]] = field(default_factory=list)  # (word, url): one word of several
+    suggestions: list = field(default_factory=list)  # themes, places and titles the words begin (search.suggest)
+
+
+def alternatives(params, *, query: Query, suggest) -> Alternatives:
+    """Ways on from an empty result: fewer filters, fewer words, or what the words begin."""
+    result = Alternatives()
+    filtered = [key for key in ("type", "place", "theme", "document") if params.get(key)]
+    if filtered:
+        result.without_filters = "?" + urlencode({"q": query.text})
+    words = [" ".join(term.words) for term in query.terms]
+    if len(words) > 1:
+        result.single_words = [(word, "?" + urlencode({"q": word})) for word in dict.fromkeys(words)]
+    # What each word begins (a place, a theme, a title): at most three words, so three lookups.
+    seen = set()
+    for word in list(dict.fromkeys(words))[:3]:
+        for item in suggest(word, include_drafts=False):
+            if item.url not in seen and len(result.suggestions) < 8:
+                seen.add(item.url)
+                result.suggestions.append(item)
+    return result

@@ -350,6 +350,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "facets": page.paginator.object_list.facets,
         "querystring": query_string.urlencode(),
     }
+    if not context["results"] and query.terms:
+        context["alternatives"] = search_results.alternatives(request.GET, query=query, suggest=search.suggest)
     return render(request, "experiences/search.html", context)
 
 

@@ -95,3 +95,19 @@ def test_document_cards_have_no_stray_bullets_and_do_not_touch(site, phone):
     first, second = cards.nth(0).bounding_box(), cards.nth(1).bounding_box()
     assert second["y"] - (first["y"] + first["height"]) >= 8
     assert first["x"] >= 8
+
+
+def test_arrow_down_enters_the_suggestions_and_enter_opens_one(site, page):
+    page.set_viewport_size(DESKTOP)
+    page.goto(site.base_url + "/")
+    box = page.locator(".search-box input[name=q]")
+    box.fill("武汉")
+    page.locator(".search-box .suggestions [role=option]").first.wait_for()
+    box.press("ArrowDown")
+    first = page.locator(".search-box .suggestions [role=option]").first
+    assert first.get_attribute("aria-selected") == "true"
+    assert box.get_attribute("aria-activedescendant") == first.get_attribute("id")
+    assert box.evaluate("el => el === document.activeElement")  # typing can go on
+    href = first.locator("a").get_attribute("href")
+    box.press("Enter")
+    page.wait_for_url("**" + href)

@@ -48,3 +48,19 @@ def test_a_namesake_place_keeps_its_code_and_its_chip_says_where_it_is(client):
     html = client.get("/practices/", {"place": "320302"}).content.decode()
     assert 'name="place" value="320302"' in html
     assert [label for label, _ in _chips(html)] == ["地区：鼓楼区（江苏·徐州）"]
+
+
+def test_the_document_filter_is_a_titled_chip_not_a_number_to_type(client):
+    from experiences.models import SourceDocument
+
+    document = SourceDocument.objects.published().first()
+    html = client.get("/practices/", {"document": document.pk}).content.decode()
+    assert "来源文献编号" not in html
+    assert f'<input type="hidden" name="document" value="{document.pk}"' in html
+    assert [label for label, _ in _chips(html)] == [f"来源文献：{document.title}"]
+
+
+def test_an_unknown_document_says_so_beside_the_filters(client):
+    response = client.get("/practices/", {"document": 999999})
+    assert response.status_code == 400
+    assert "来源文献：没有这篇文献。" in response.content.decode()

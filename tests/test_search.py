@@ -367,3 +367,19 @@ def test_words_of_an_excerpt_outside_the_body_are_still_found(client):
         status=Status.PUBLISHED,
     )  # fmt: skip
     assert "萤光试点" in practices_found(client, "夜读计划")
+
+
+def test_a_search_with_no_result_offers_ways_on(client):
+    html = client.get("/search/", {"q": "人才 萤火虫乐园", "place": "650000"}).content.decode()
+    assert "没有找到" in html
+    assert "去掉筛选条件" in html
+    assert "分开搜索" in html
+    assert "“人才”" in html
+    html = client.get("/search/", {"q": "人才萤火虫乐园"}).content.decode()
+    assert 'class="alternatives"' in html
+
+
+def test_no_result_suggestions_name_what_the_words_begin(client):
+    html = client.get("/search/", {"q": "武汉 萤火虫乐园"}).content.decode()
+    assert "您是不是要找" in html
+    assert "/places/420100/" in html.split('class="alternatives"')[1]
