@@ -365,3 +365,20 @@ def test_the_reader_sets_outline_headings_apart_and_links_passages_to_their_less
     link = re.search(rf'<a class="excerpt-link" href="{practice.get_absolute_url()}" title="([^"]*)"><mark', html)
     assert link is not None
     assert link.group(1) == practice.title
+
+
+def test_lists_number_their_pages_keep_their_filters_and_jump(client, settings):
+    settings.KBASE_PAGE_SIZE = 3
+    html = client.get("/practices/", {"place": "湖北", "page": 2}).content.decode()
+    nav = re.search(r'<nav class="pagination".*?</nav>', html, re.S).group(0)
+    assert '<span aria-current="page">2</span>' in nav
+    assert 'href="?place=%E6%B9%96%E5%8C%97&amp;page=1"' in nav  # the filter kept, page 1 a link
+    assert 'rel="next"' in nav
+    assert '<input type="hidden" name="place" value="湖北">' in nav  # the jump keeps the filter too
+    assert 'name="page" min="1"' in nav
+
+
+def test_a_place_page_keeps_the_other_lists_page(client, settings):
+    settings.KBASE_PAGE_SIZE = 2
+    html = client.get("/places/420000/", {"rpage": 2}).content.decode()
+    assert "rpage=2&amp;page=2" in html

@@ -87,3 +87,37 @@ def encoding_label(encoding: str) -> str:
     from experiences.readers import describe_encoding
 
     return describe_encoding(encoding or "")
+
+
+@register.inclusion_tag("experiences/_pagination.html", takes_context=True)
+def pagination(context, page_obj, param: str = "page") -> dict:
+    """Page numbers (the first, the last, two either side of this one), previous/next, and a jump to any page.
+
+    Every other parameter of the request is kept: filters, the search, and the
+    other list's page on a place or theme page (``page`` and ``rpage``).
+    """
+    request = context["request"]
+    if page_obj is None or page_obj.paginator.num_pages <= 1:
+        return {"show": False}
+    params = request.GET.copy()
+    params.pop(param, None)
+    base = params.urlencode()
+
+    def link(number: int) -> str:
+        return "?" + (f"{base}&" if base else "") + f"{param}={number}"
+
+    numbers = page_obj.paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1)
+    pages = [
+        {"number": n, "url": link(n), "current": n == page_obj.number} if isinstance(n, int) else {"gap": True}
+        for n in numbers
+    ]
+    kept = [(key, value) for key, values in params.lists() for value in values]
+    return {
+        "show": True,
+        "page_obj": page_obj,
+        "pages": pages,
+        "previous": link(page_obj.previous_page_number()) if page_obj.has_previous() else "",
+        "next": link(page_obj.next_page_number()) if page_obj.has_next() else "",
+        "param": param,
+        "kept": kept,
+    }
