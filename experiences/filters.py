@@ -205,3 +205,44 @@ class SearchFilterSet(django_filters.FilterSet):
 
     def keep(self, queryset, name, value):
         return queryset
+
+
+class DocumentFilterSet(django_filters.FilterSet):
+    """The document list: words of the title or office, type, place (with the places under it), year, order."""
+
+    q = django_filters.CharFilter(label=_("标题或单位"), method="filter_text", max_length=200)
+    kind = django_filters.ChoiceFilter(
+        label=_("类型"), choices=SourceDocument.Kind.choices, empty_label=_("全部类型"), widget=QuickSelect
+    )
+    place = PlaceFilter(label=_("地区"), method="filter_place")
+    year = django_filters.NumberFilter(
+        label=_("年份"),
+        field_name="published_year",
+        widget=forms.NumberInput(attrs={"min": 1949, "max": 2100, "placeholder": _("如 2024")}),
+    )
+    sort = django_filters.OrderingFilter(
+        label=_("排序"),
+        fields=(("pk", "added"), ("published_year", "year"), ("title", "title")),
+        choices=[
+            ("-year", _("成文年份（新到旧）")),
+            ("year", _("成文年份（旧到新）")),
+            ("added", _("最早收录")),
+            ("title", _("标题")),
+        ],
+        empty_label=_("最新收录"),
+        widget=QuickSelect,
+    )
+
+    class Meta:
+        model = SourceDocument
+        fields = ["q", "kind", "place", "year", "sort"]
+
+    def filter_text(self, queryset, name, value):
+        for word in value.split():
+            queryset = queryset.filter(Q(title__icontains=word) | Q(organization__icontains=word))
+        return queryset
+
+    def filter_place(self, queryset, name, value):
+        places = Place.objects.filter(adcode__startswith=value.code_prefix).values("pk")
+        links = SourceDocument.places.through.objects.filter(place__in=places)
+        return queryset.filter(pk__in=links.values("sourcedocument_id"))

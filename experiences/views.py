@@ -10,7 +10,14 @@ from django.shortcuts import get_object_or_404, render
 
 from . import browsing, comparing, counting, overview, reading, search, search_results
 from .caching import CachedCountPaginator, cached, content_version
-from .filters import PracticeFilterSet, RecommendationFilterSet, SearchFilterSet, within_place, within_theme
+from .filters import (
+    DocumentFilterSet,
+    PracticeFilterSet,
+    RecommendationFilterSet,
+    SearchFilterSet,
+    within_place,
+    within_theme,
+)
 from .models import Place, Practice, Recommendation, SearchEntry, SourceDocument, Theme, sees_unpublished
 
 
@@ -282,7 +289,11 @@ def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def document_list(request: HttpRequest) -> HttpResponse:
     visible = Visible(request)
-    page = _page(request, visible.documents.select_related("duplicate_of").order_by("pk"))
+    documents = visible.documents.select_related("duplicate_of").order_by("-pk")
+    filterset = DocumentFilterSet(request.GET or None, queryset=documents, request=request)
+    if filterset.is_bound and not filterset.is_valid():
+        return render(request, "experiences/document_list.html", {"filter": filterset, "page_obj": None}, status=400)
+    page = _page(request, filterset.qs)
     # Lesson counts for this page's documents only: one grouped query each, not an aggregate over the base.
     ids = [document.pk for document in page]
     practices = browsing.counts_by_document(visible.practices, ids)
@@ -294,7 +305,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
         document.visible_duplicate_of = (
             original if original and (visible.staff or original.status == "published") else None
         )
-    return render(request, "experiences/document_list.html", {"page_obj": page})
+    return render(request, "experiences/document_list.html", {"filter": filterset, "page_obj": page})
 
 
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:

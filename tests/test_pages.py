@@ -382,3 +382,17 @@ def test_a_place_page_keeps_the_other_lists_page(client, settings):
     settings.KBASE_PAGE_SIZE = 2
     html = client.get("/places/420000/", {"rpage": 2}).content.decode()
     assert "rpage=2&amp;page=2" in html
+
+
+def test_the_document_list_counts_filters_and_sorts(client):
+    html = client.get("/documents/").content.decode()
+    total = SourceDocument.objects.published().count()
+    assert f"共 {total} 篇" in html
+    html = client.get("/documents/", {"place": "湖北"}).content.decode()
+    assert "兄弟城市党委办公室工作的主要经验和体会" in html
+    assert "驾校" not in html.split('class="doc-cards"')[1]
+    assert "地区：湖北省" in html
+    by_title = client.get("/documents/", {"sort": "title"}).content.decode()
+    titles = re.findall(r'<h3><a href="/documents/\d+/">([^<]+)</a>', by_title)
+    assert titles == sorted(titles)
+    assert client.get("/documents/", {"sort": "nonsense"}).status_code == 400
