@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 
 from .models import Place, PlaceAlias
 
@@ -31,3 +31,19 @@ def resolve_place(term: str) -> Place | None:
             return place
     alias = PlaceAlias.objects.select_related("place").filter(name=term).first()
     return alias.place if alias else None
+
+
+def find_places(term: str, *, limit: int = 30) -> list[Place]:
+    """Places a reader may mean by ``term``: names and short names containing it, pinyin and aliases
+    beginning with it, codes; with or without lessons, provinces first (the /places/ search)."""
+    term = term.strip()
+    if not term:
+        return []
+    condition = Q(name__contains=term) | Q(short_name__contains=term) | Q(aliases__name__startswith=term)
+    if term.isascii():
+        condition |= Q(pinyin__startswith=term.lower().replace(" ", ""))
+    if term.isdigit():
+        condition |= Q(adcode__startswith=term)
+    # By key, not DISTINCT: the alias join may repeat a place, and PostgreSQL wants DISTINCT's order in the select.
+    found = Place.objects.filter(pk__in=Place.objects.filter(condition).values("pk")).select_related("parent__parent")
+    return list(found.order_by(_LEVEL_RANK, "pinyin", "adcode")[:limit])

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
-from . import browsing, comparing, counting, overview, reading, search, search_results
+from . import browsing, comparing, counting, overview, places, reading, search, search_results
 from .caching import CachedCountPaginator, cached, content_version
 from .filters import (
     DocumentFilterSet,
@@ -107,7 +107,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def place_list(request: HttpRequest) -> HttpResponse:
     visible = Visible(request)
+    query = request.GET.get("q", "").strip()[:50]
+    found = None
+    if query:
+        counts = visible.counts("places")
+        found = [(place, browsing.place_count_from(place, counts)) for place in places.find_places(query, limit=30)]
     context = {
+        "query": query,
+        "found": found,
         # Thousands of places at scale: the rendered list is cached with the counts,
         # and grouping runs (the template calls it) only when the cache misses.
         "groups": lambda: browsing.places_by_province(visible.place_counts()),

@@ -396,3 +396,15 @@ def test_the_document_list_counts_filters_and_sorts(client):
     titles = re.findall(r'<h3><a href="/documents/\d+/">([^<]+)</a>', by_title)
     assert titles == sorted(titles)
     assert client.get("/documents/", {"sort": "nonsense"}).status_code == 400
+
+
+def test_places_can_be_found_by_name_pinyin_alias_and_code_with_or_without_lessons(client):
+    html = client.get("/places/", {"q": "鼓楼"}).content.decode()
+    results = html.split('class="place-results"')[1].split("</section>")[0]
+    assert "鼓楼区（江苏·南京）" in results
+    assert "鼓楼区（福建·福州）" in results
+    assert "暂无内容" in results  # listed though nothing is filed there
+    assert "宿州市（安徽）" in client.get("/places/", {"q": "suzhou"}).content.decode()
+    assert "海淀区（北京）" in client.get("/places/", {"q": "中关村"}).content.decode()
+    assert "武汉市（湖北）" in client.get("/places/", {"q": "4201"}).content.decode()
+    assert "没有找到这个地区" in client.get("/places/", {"q": "火星"}).content.decode()
