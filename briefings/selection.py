@@ -274,7 +274,9 @@ ADCODE = re.compile(r"[0-9]{6}")
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 
 # Parameters that steer the export itself, not which lessons are selected.
-CONTROL_PARAMETERS = ("source", "id", "adcode", "slug", "format", "group", "title", "page", "rpage")
+CONTROL_PARAMETERS = (
+    "source", "id", "adcode", "slug", "format", "group", "title", "page", "rpage", "download_token"
+)  # fmt: skip
 
 
 def _pk(value) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -74,7 +76,25 @@ def export(request: HttpRequest) -> HttpResponse:
         return render(request, "briefings/export.html", context | {"error": error}, status=503)
     except selection.SelectionError as error:
         return render(request, "briefings/export.html", context | {"error": error}, status=400)
-    return _download(file)
+    return _signal_done(request, _download(file))
+
+
+DOWNLOAD_TOKEN = re.compile(r"[A-Za-z0-9]{8,40}")
+DOWNLOAD_COOKIE = "kbase_download"
+
+
+def _signal_done(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Tell the page that asked for this file that it is ready (static/js/site.js shows the wait).
+
+    A download does not replace the page, so the page cannot see it finish;
+    it watches for this short-lived cookie carrying the token it sent.
+    """
+    token = request.GET.get("download_token", "")
+    if DOWNLOAD_TOKEN.fullmatch(token):
+        response.set_cookie(
+            DOWNLOAD_COOKIE, token, max_age=60, samesite="Lax", secure=request.is_secure(), httponly=False
+        )
+    return response
 
 
 def _queue(request: HttpRequest, chosen, *, fmt: str, grouping, title: str, context: dict) -> HttpResponse:
@@ -103,7 +123,8 @@ def _queue(request: HttpRequest, chosen, *, fmt: str, grouping, title: str, cont
 
 def _passed_on(request: HttpRequest) -> list[tuple[str, str]]:
     """The selection's parameters, carried through the options form as hidden fields."""
-    return [(key, value) for key, value in request.GET.items() if key not in ("format", "group", "title")]
+    dropped = ("format", "group", "title", "download_token")
+    return [(key, value) for key, value in request.GET.items() if key not in dropped]
 
 
 @login_required

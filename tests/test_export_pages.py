@@ -369,3 +369,14 @@ def test_the_command_reports_an_unwritable_output_file(tmp_path):
     out = tmp_path / "missing" / "x.csv"
     with pytest.raises(CommandError, match="Cannot write"):
         call_command("export_lessons", "--place", "湖北", "--format", "csv", "-o", str(out))
+
+
+def test_a_download_answers_the_token_its_page_watches_for(client):
+    params = {"source": "place", "adcode": "420000", "format": "json", "download_token": "abc123def456"}
+    response = client.get("/export/", params)
+    assert response["Content-Disposition"].startswith("attachment")
+    cookie = response.cookies["kbase_download"]
+    assert cookie.value == "abc123def456"
+    assert int(cookie["max-age"]) == 60
+    bad = client.get("/export/", params | {"download_token": "<script>"})
+    assert "kbase_download" not in bad.cookies

@@ -35,4 +35,49 @@
       if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
     });
   });
+  // Downloads made during the request (a PDF of a few pages takes seconds): say so while the file is
+  // made. A download does not replace the page, so the server answers with a cookie carrying the
+  // token sent (briefings.views._signal_done), which this watches for.
+  function watchDownload(anchor) {
+    var token = Math.random().toString(36).slice(2, 12) + Date.now().toString(36);
+    var status = document.createElement("p");
+    status.className = "download-status";
+    status.setAttribute("role", "status");
+    var bar = document.createElement("progress");
+    status.appendChild(bar);
+    status.appendChild(document.createTextNode(" 正在生成文件，请稍候……"));
+    anchor.insertAdjacentElement("afterend", status);
+    var started = Date.now();
+    var timer = setInterval(function () {
+      if (document.cookie.split("; ").indexOf("kbase_download=" + token) >= 0) {
+        clearInterval(timer);
+        document.cookie = "kbase_download=; Max-Age=0; path=/";
+        status.textContent = "文件已生成，开始下载。";
+        setTimeout(function () { status.remove(); }, 4000);
+      } else if (Date.now() - started > 120000) {
+        clearInterval(timer);
+        status.remove();
+      }
+    }, 300);
+    return token;
+  }
+  document.querySelectorAll(".export-links a[href*='format=']").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (event.ctrlKey || event.metaKey || event.shiftKey) return;
+      event.preventDefault();
+      var token = watchDownload(link.closest(".export-links"));
+      window.location.href = link.href + "&download_token=" + token;
+    });
+  });
+  document.querySelectorAll("form.export-form").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      var old = form.querySelector("input[name=download_token]");
+      if (old) old.remove();
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "download_token";
+      input.value = watchDownload(form.querySelector(".export-buttons") || form);
+      form.appendChild(input);
+    });
+  });
 })();
