@@ -7,6 +7,7 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -134,7 +135,9 @@ def collection_list(request: HttpRequest) -> HttpResponse:
         form.instance.owner = request.user
         collection = collecting.save_collection(form=form, user=request.user)
         return redirect(collection)
-    collections = Collection.objects.visible_to(request.user).select_related("owner")
+    collections = (
+        Collection.objects.visible_to(request.user).select_related("owner").annotate(item_count=Count("items"))
+    )
     return render(request, "briefings/collection_list.html", {"collections": collections, "form": form})
 
 

@@ -89,13 +89,17 @@ def site(tmp_path_factory):
     """The production stack, seeded, with a web server and a worker, shared by the browser tests."""
     import os
 
-    from .stack import REDIS_DEFAULT, build, drop_database, same_engine_as_tests
+    from .stack import REDIS_DEFAULT, build, drop_database, free_port, same_engine_as_tests
 
     folder = tmp_path_factory.mktemp("site")
     stack = build(
         folder, database_url=same_engine_as_tests(), redis_url=REDIS_DEFAULT, name=f"kbase_site_{os.getpid()}"
     )
-    stack.start_web(workers=2)
+    # Chromium talks plain HTTP to gunicorn and says so in its Origin header, while the
+    # X-Forwarded-Proto header it sends makes the request secure: as behind a proxy that
+    # forwarded its own origin, that origin is trusted for CSRF.
+    stack.port = free_port()
+    stack.start_web(workers=2, env={"CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{stack.port}"})
     stack.start_worker()
     yield stack
     stack.close()
