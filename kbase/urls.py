@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from experiences.admin_review import review_queue
 from experiences.autocomplete import PlaceAwareAutocompleteView
 
-from .views import healthz, robots_txt
+from .views import favicon, healthz, robots_txt
 
 admin.site.site_header = _("经验借鉴知识库 · 管理")
 admin.site.site_title = _("经验借鉴知识库")
@@ -35,6 +35,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("robots.txt", robots_txt, name="robots_txt"),
+    # Browsers ask for /favicon.ico wherever a page names no icon (the admin's pages, a PDF): the site's icon.
+    path("favicon.ico", favicon, name="favicon"),
     path("", include("jobs.urls")),
     path("", include("briefings.urls")),
     path("", include("experiences.urls")),

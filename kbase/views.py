@@ -6,8 +6,9 @@ import logging
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from . import health
@@ -16,6 +17,14 @@ logger = logging.getLogger(__name__)
 
 # Exports are generated on request (seconds each) and collections are private: not for crawlers.
 ROBOTS = "User-agent: *\nDisallow: /export/\nDisallow: /collections/\nDisallow: /jobs/\nDisallow: /admin/\n"
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for wherever a page names no icon: the site's icon.
+
+    Resolved per request, not at import: the static manifest exists only after collectstatic.
+    """
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 def robots_txt(request: HttpRequest) -> HttpResponse:

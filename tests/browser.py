@@ -60,6 +60,7 @@ class Watch:
     """Console errors, page errors and failed assets seen on a page since it was watched."""
 
     errors: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # every 4xx/5xx answer, pages too: says which a console error was
 
     @classmethod
     def on(cls, page) -> Watch:
@@ -75,14 +76,16 @@ class Watch:
         )
 
         def response(r):
-            if r.status >= 400 and r.request.resource_type != "document":
-                watch.errors.append(f"{r.status}: {r.url}")
+            if r.status >= 400:
+                watch.failed.append(f"{r.status}: {r.url}")
+                if r.request.resource_type != "document":
+                    watch.errors.append(f"{r.status}: {r.url}")
 
         page.on("response", response)
         return watch
 
     def check(self) -> None:
-        assert not self.errors, self.errors
+        assert not self.errors, (self.errors, self.failed)
 
 
 def overflow(page) -> dict:
