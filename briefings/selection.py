@@ -17,7 +17,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from experiences import search
-from experiences.browsing import without_listed_parents
+from experiences.browsing import points_of
 from experiences.filters import (
     LessonFilterSet,
     PracticeFilterSet,
@@ -93,9 +93,9 @@ def _visible(user) -> tuple:
     return Practice.objects.visible_to(user), Recommendation.objects.visible_to(user)
 
 
-def _listed(recommendations):
-    """As the lists show them: a sub-point whose parent is selected too is printed under it, not on its own."""
-    return without_listed_parents(recommendations)
+def _listed(recommendations, *, user):
+    """As the lists show them: top-level points, each with its sub-points printed under it."""
+    return points_of(recommendations, visible=Recommendation.objects.visible_to(user))
 
 
 def for_lesson(*, kind: str, pk: int, user) -> Selection:
@@ -111,7 +111,7 @@ def _page_lessons(*, user, narrow) -> list[tuple[str, int]]:
     """A place or theme page's lessons, in its order: ``narrow(queryset, through)`` keeps the linked ones."""
     practices, recommendations = _visible(user)
     items = _take(PRACTICE, narrow(practices, Practice).order_by("-created_at", "-pk"))
-    linked = _listed(narrow(recommendations, Recommendation)).order_by("document_id", "order", "pk")
+    linked = _listed(narrow(recommendations, Recommendation), user=user).order_by("document_id", "order", "pk")
     return items + _take(RECOMMENDATION, linked, already=len(items))
 
 
@@ -198,9 +198,9 @@ def for_list(*, kind: str, data: QueryDict, user) -> Selection:
         filterset = _bound(PracticeFilterSet, data, user, queryset=practices.order_by("-created_at", "-pk"))
         items, title = _take(PRACTICE, filterset.qs), _("经验做法汇编")
     else:
-        queryset = recommendations.order_by("document_id", "order", "pk")
-        filterset = _bound(RecommendationFilterSet, data, user, queryset=queryset)
-        items, title = _take(RECOMMENDATION, _listed(filterset.qs)), _("启示建议汇编")
+        filterset = _bound(RecommendationFilterSet, data, user, queryset=recommendations)
+        points = _listed(filterset.qs, user=user).order_by("document_id", "order", "pk")
+        items, title = _take(RECOMMENDATION, points), _("启示建议汇编")
     criteria = _describe(filterset.form, tuple(LessonFilterSet.base_filters))
     return Selection(title=title, criteria=criteria or [_("全部")], items=items)
 

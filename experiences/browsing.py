@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
 
@@ -54,12 +54,12 @@ def practices_for_listing(queryset: QuerySet[Practice]) -> QuerySet[Practice]:
 
 
 def recommendations_for_listing(queryset: QuerySet[Recommendation], *, published_only: bool) -> QuerySet:
-    """What a recommendation card shows, with the number of its sub-points the reader may see."""
-    children = Q(children__status=Status.PUBLISHED) if published_only else Q()
-    return (
-        queryset.select_related("document")
-        .prefetch_related(*_card_prefetches())
-        .annotate(child_count=Count("children", filter=children, distinct=True))
+    """What a recommendation card shows: the point, and the sub-points under it the reader may see."""
+    children = Recommendation.objects.only("pk", "parent_id", "label", "title", "status").order_by("order", "pk")
+    if published_only:
+        children = children.filter(status=Status.PUBLISHED)
+    return queryset.select_related("document").prefetch_related(
+        *_card_prefetches(), Prefetch("children", queryset=children, to_attr="sub_points")
     )
 
 
@@ -74,12 +74,16 @@ def in_reading_order(queryset: QuerySet[Recommendation]) -> QuerySet[Recommendat
     )
 
 
-def without_listed_parents(queryset: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
-    """Sub-points whose parent is in the same list are shown under it, not on their own."""
-    # NOT EXISTS alone (a top-level point has no parent to find), so that both planners
-    # look the parent up by key for the rows a page reads. Written as ``parent is null or
-    # parent not in (…)``, PostgreSQL hashed every listed recommendation first (6 ms at 10,000).
-    return queryset.filter(~Exists(queryset.order_by().filter(pk=OuterRef("parent_id"))))
+def points_of(matched: QuerySet[Recommendation], *, visible: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
+    """The top-level points of these recommendations, as every list shows them.
+
+    A recommendation is its top-level point with the sub-points under it (which
+    its card counts and its page lists): a sub-point that matched a filter brings
+    its point, never appears alone, and is counted within it, as
+    experiences.counting counts. ``visible``: the points this user may see.
+    """
+    wanted = matched.order_by().annotate(point=Coalesce("parent_id", "pk")).values("point")
+    return visible.filter(parent=None, pk__in=wanted)
 
 
 @dataclass
@@ -95,12 +99,26 @@ class PlaceCount:
         return self.practices + self.recommendations
 
 
+def counted_members(model, lessons: QuerySet, lesson_field: str) -> tuple[QuerySet, F | Coalesce]:
+    """The lessons whose links count, and what each link counts for (experiences.counting's rule).
+
+    A recommendation counts as its top-level point: a sub-point's links count for
+    its point, when both are among ``lessons``.
+    """
+    if model is not Recommendation:
+        return lessons, F(lesson_field)
+    points = lessons.filter(parent=None)
+    members = lessons.filter(Q(parent=None) | Q(parent__in=points.values("pk")))
+    return members, Coalesce(F(f"{lesson_field}__parent_id"), F(lesson_field))
+
+
 def _counts_by_prefix(*, through, lesson_field: str, lessons: QuerySet, length: int) -> dict[str, int]:
+    members, owner = counted_members(through._meta.get_field(lesson_field).related_model, lessons, lesson_field)
     rows = (
-        through.objects.filter(**{f"{lesson_field}__in": lessons.values("pk")})
+        through.objects.filter(**{f"{lesson_field}__in": members.values("pk")})
         .annotate(prefix=Substr("place__adcode", 1, length))
         .values("prefix")
-        .annotate(n=Count(lesson_field, distinct=True))
+        .annotate(n=Count(owner, distinct=True))
     )
     return {row["prefix"]: row["n"] for row in rows}
 
@@ -251,14 +269,15 @@ def theme_tree(*, practices: QuerySet[Practice], recommendations: QuerySet[Recom
             (Recommendation.themes.through, "recommendation", recommendations),
         ]
     ):
-        linked = through.objects.filter(**{f"{name}__in": lessons.values("pk")})
-        for row in linked.values("theme_id").annotate(n=Count(name, distinct=True)):
+        members, owner = counted_members(through._meta.get_field(name).related_model, lessons, name)
+        linked = through.objects.filter(**{f"{name}__in": members.values("pk")})
+        for row in linked.values("theme_id").annotate(n=Count(owner, distinct=True)):
             direct[row["theme_id"]][index] = row["n"]
         # A lesson filed under two sub-themes of one parent counts once there.
         top = (
             linked.annotate(top=Coalesce(F("theme__parent_id"), F("theme_id")))
             .values("top")
-            .annotate(n=Count(name, distinct=True))
+            .annotate(n=Count(owner, distinct=True))
         )
         for row in top:
             rolled[row["top"]][index] = row["n"]

@@ -40,7 +40,7 @@ from django.db import models, transaction
 from . import counting, history, search, segmentation
 from .caching import version_changed
 from .lessons import KINDS, is_lesson, kind_of
-from .models import Lesson, Place, PlaceAlias, SearchEntry, Section, SourceDocument, Theme
+from .models import Lesson, Place, PlaceAlias, Recommendation, SearchEntry, Section, SourceDocument, Theme
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,7 @@ class Work:
     # Lessons and documents whose share of the counts was measured before they changed (or that are new).
     measured: dict[type, set[int]] = field(default_factory=lambda: defaultdict(set))
     before: Counter = field(default_factory=Counter)
+    parents: dict[int, int | None] = field(default_factory=dict)  # recommendations' points when first measured
     documents: set[int] = field(default_factory=set)  # whose sections (and so visibility) are reindexed
     lessons: dict[type, set[int]] = field(default_factory=lambda: defaultdict(set))
     deleted: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
@@ -107,6 +108,9 @@ class Work:
         if model is SourceDocument:
             self.measured[model].update(ids)
             self.documents.update(ids)
+        elif model is Recommendation:
+            self._measure_new_points(ids)
+            self.lessons[model].update(ids)
         elif is_lesson(model):
             self.measured[model].update(ids)
             self.lessons[model].update(ids)
@@ -148,6 +152,12 @@ class Work:
     # --- measuring ----------------------------------------------------------------------------
 
     def _measure_lessons(self, model, ids: list[int]) -> None:
+        if model is Recommendation:
+            # Counted by top-level point (experiences.counting): measure each point with its sub-points.
+            rows = Recommendation.objects.filter(pk__in=ids).values_list("pk", "parent_id")
+            for pk, parent in rows:
+                self.parents.setdefault(pk, parent)
+            ids = sorted({parent or pk for pk, parent in rows})
         new = [pk for pk in ids if pk not in self.measured[model]]
         self.measured[model].update(new)
         if not self.recount and new:
@@ -155,6 +165,16 @@ class Work:
                 self.recount = True
             else:
                 self.before.update(counting.contributions(model, new))
+
+    def _measure_new_points(self, ids: list[int]) -> None:
+        """New recommendations: the points they belong to, measured as they were without them."""
+        rows = list(Recommendation.objects.filter(pk__in=ids).values_list("pk", "parent_id"))
+        self.parents.update({pk: parent for pk, parent in rows})
+        roots = {parent or pk for pk, parent in rows}
+        new = sorted(roots - self.measured[Recommendation])
+        self.measured[Recommendation].update(new)
+        if not self.recount and new:
+            self.before.update(counting.contributions(Recommendation, new, exclude=ids))
 
     def _measure_documents(self, ids: list[int]) -> None:
         new = [pk for pk in ids if pk not in self.measured[SourceDocument]]
@@ -214,6 +234,11 @@ class Work:
             (model.objects.filter(pk=pk).values_list("adcode" if model is Place else "parent_id", flat=True).first())
             != value
             for (model, pk), value in self.taxonomy.items()
+        )
+        # A sub-point moved to another point changes two families, only one of them measured.
+        moved = moved or any(
+            parent != self.parents[pk]
+            for pk, parent in Recommendation.objects.filter(pk__in=list(self.parents)).values_list("pk", "parent_id")
         )
         if self.recount or moved:
             counting.rebuild()

@@ -13,6 +13,12 @@ paid on its first request after any change. Instead:
 - a base migrated from before this table is rebuilt on its first read (the
   ``built`` marker row is missing).
 
+A recommendation counts as its top-level point: its sub-points are counted
+within it (kind ``subpoint``, key ``all`` only, for "含 N 条分项"), and a point
+lies in a place or theme when it or one of its sub-points the audience sees is
+linked there. So a place's, a theme's and the base's numbers are the number of
+points its recommendation list shows.
+
 The same distinct-count rules as ``browsing.place_counts`` and
 ``browsing.theme_tree`` (a lesson counts once per prefix and per first-level
 theme however many of its places or sub-themes fall there); a test checks that
@@ -28,22 +34,41 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce, Substr
 
 from .lessons import KINDS, kind_of
-from .models import LessonCount, SourceDocument, Status
+from .models import LessonCount, Recommendation, SourceDocument, Status
 
 READER, STAFF = "reader", "staff"
+RECOMMENDATION, SUBPOINT = "recommendation", "subpoint"
 PREFIX_LENGTHS = (2, 4, 6)
 BUILT = (STAFF, "meta", "built")
 Key = tuple[str, str, str]  # audience, kind, key
 
 
-def contributions(model, ids) -> Counter[Key]:
-    """What the given lessons add to the counts, as they are in the database now (three queries)."""
+def contributions(model, ids, *, exclude=()) -> Counter[Key]:
+    """What the given lessons add to the counts, as they are in the database now (three queries).
+
+    Recommendations count by family: ``ids`` stand for their top-level points,
+    measured whole. ``exclude``: rows to leave out, as if not yet written (the
+    before-state of a family a unit of work adds sub-points to).
+    """
     ids = list(ids)
     counts: Counter[Key] = Counter()
     if not ids:
         return counts
-    kind, field = kind_of(model).key, kind_of(model).link_field
-    keys: dict[int, set[str]] = defaultdict(lambda: {"all"})
+    if model is Recommendation:
+        return _family_contributions(family_roots(ids), exclude=set(exclude))
+    kind = kind_of(model).key
+    keys = _link_keys(model, ids)
+    for pk, status, document_status in model.objects.filter(pk__in=ids).values_list("pk", "status", "document__status"):
+        visible = status == Status.PUBLISHED and document_status == Status.PUBLISHED
+        for audience in (STAFF, READER) if visible else (STAFF,):
+            counts.update((audience, kind, key) for key in keys[pk] | {"all"})
+    return counts
+
+
+def _link_keys(model, ids) -> dict[int, set[str]]:
+    """Each lesson's count keys from its own links: place prefixes, themes and their first-level themes."""
+    field = kind_of(model).link_field
+    keys: dict[int, set[str]] = defaultdict(set)
     for lesson_id, adcode in model.places.through.objects.filter(**{f"{field}__in": ids}).values_list(
         field, "place__adcode"
     ):
@@ -52,10 +77,39 @@ def contributions(model, ids) -> Counter[Key]:
         field, "theme_id", "theme__parent_id"
     ):
         keys[lesson_id].update({f"theme:{theme_id}", f"top:{parent_id or theme_id}"})
-    for pk, status, document_status in model.objects.filter(pk__in=ids).values_list("pk", "status", "document__status"):
-        visible = status == Status.PUBLISHED and document_status == Status.PUBLISHED
-        for audience in (STAFF, READER) if visible else (STAFF,):
-            counts.update((audience, kind, key) for key in keys[pk])
+    return keys
+
+
+def family_roots(ids) -> set[int]:
+    """The top-level points of these recommendations (a point is its own root)."""
+    return {
+        parent or pk for pk, parent in Recommendation.objects.filter(pk__in=list(ids)).values_list("pk", "parent_id")
+    }
+
+
+def _family_contributions(roots: set[int], *, exclude: set[int]) -> Counter[Key]:
+    """Points and their sub-points, counted once per point: a key reaches the point through any member
+    the audience sees (readers: the published ones of a published point)."""
+    counts: Counter[Key] = Counter()
+    roots = roots - exclude
+    members = {
+        pk: (parent, status == Status.PUBLISHED and document_status == Status.PUBLISHED)
+        for pk, parent, status, document_status in Recommendation.objects.filter(
+            Q(pk__in=roots) | Q(parent_id__in=roots)
+        ).values_list("pk", "parent_id", "status", "document__status")
+        if pk not in exclude
+    }
+    keys = _link_keys(Recommendation, list(members))
+    for root in roots:
+        if root not in members:
+            continue
+        root_visible = members[root][1]
+        family = [pk for pk, (parent, _visible) in members.items() if pk == root or parent == root]
+        for audience in (STAFF, READER) if root_visible else (STAFF,):
+            seen = [pk for pk in family if audience == STAFF or members[pk][1]]
+            found = {"all"}.union(*(keys[pk] for pk in seen))
+            counts.update((audience, RECOMMENDATION, key) for key in found)
+            counts[(audience, SUBPOINT, "all")] += len(seen) - 1
     return counts
 
 
@@ -93,20 +147,32 @@ def apply(delta: Counter[Key]) -> None:
 
 
 def _grouped(model, audience: str) -> Counter[Key]:
-    """A from-scratch count of one kind of lesson for one audience (six grouped queries)."""
+    """A from-scratch count of one kind of lesson for one audience (six grouped queries).
+
+    Recommendations count by top-level point (see the module's docstring): links
+    of the members the audience sees, counted once per point.
+    """
     kind, field = kind_of(model).key, kind_of(model).link_field
     lessons = model.objects.all() if audience == STAFF else model.objects.published()
-    counts: Counter[Key] = Counter({(audience, kind, "all"): lessons.count()})
+    owner = F(field)
+    if model is Recommendation:
+        points = lessons.filter(parent=None)
+        lessons = lessons.filter(Q(parent=None) | Q(parent__in=points.values("pk")))
+        owner = Coalesce(F(f"{field}__parent_id"), F(field))
+        counts: Counter[Key] = Counter({(audience, kind, "all"): points.count()})
+        counts[(audience, SUBPOINT, "all")] = lessons.exclude(parent=None).count()
+    else:
+        counts = Counter({(audience, kind, "all"): lessons.count()})
     places = model.places.through.objects.filter(**{f"{field}__in": lessons.values("pk")})
     for length in PREFIX_LENGTHS:
         rows = places.annotate(prefix=Substr("place__adcode", 1, length)).values("prefix")
-        for row in rows.annotate(n=Count(field, distinct=True)).order_by():
+        for row in rows.annotate(n=Count(owner, distinct=True)).order_by():
             counts[(audience, kind, f"place:{row['prefix']}")] = row["n"]
     themes = model.themes.through.objects.filter(**{f"{field}__in": lessons.values("pk")})
-    for row in themes.values("theme_id").annotate(n=Count(field)).order_by():
+    for row in themes.values("theme_id").annotate(n=Count(owner, distinct=True)).order_by():
         counts[(audience, kind, f"theme:{row['theme_id']}")] = row["n"]
     top = themes.annotate(top=Coalesce(F("theme__parent_id"), F("theme_id"))).values("top")
-    for row in top.annotate(n=Count(field, distinct=True)).order_by():
+    for row in top.annotate(n=Count(owner, distinct=True)).order_by():
         counts[(audience, kind, f"top:{row['top']}")] = row["n"]
     return counts
 

@@ -55,7 +55,8 @@ class Visible:
         counts = self.counts("totals")
         return {
             "practice_count": counts.get(("practice", "all"), 0),
-            "recommendation_count": counts.get(("recommendation", "all"), 0),
+            "recommendation_count": counts.get(("recommendation", "all"), 0),  # top-level points
+            "subpoint_count": counts.get(("subpoint", "all"), 0),  # the sub-points within them
             "document_count": counts.get(("document", "all"), 0),
         }
 
@@ -130,7 +131,10 @@ def place_detail(request: HttpRequest, adcode: str) -> HttpResponse:
     counts = visible.counts("places")
     own = browsing.place_count_from(place, counts)
     practices = within_place(visible.practices, place=place, through=Practice.places.through)
-    recommendations = within_place(visible.recommendations, place=place, through=Recommendation.places.through)
+    recommendations = browsing.points_of(
+        within_place(visible.recommendations, place=place, through=Recommendation.places.through),
+        visible=visible.recommendations,
+    )
     context = {
         "place": place,
         "ancestors": place.ancestors(),
@@ -188,7 +192,10 @@ def theme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     theme = get_object_or_404(Theme.objects.select_related("parent"), slug=slug)
     visible = Visible(request)
     practices = within_theme(visible.practices, theme=theme, through=Practice.themes.through)
-    recommendations = within_theme(visible.recommendations, theme=theme, through=Recommendation.themes.through)
+    recommendations = browsing.points_of(
+        within_theme(visible.recommendations, theme=theme, through=Recommendation.themes.through),
+        visible=visible.recommendations,
+    )
     context = {
         "theme": theme,
         "children": theme.children.all(),
@@ -248,7 +255,7 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         request,
         filterset_class=RecommendationFilterSet,
         queryset=visible.recommendations,
-        shape=lambda qs: browsing.in_reading_order(browsing.without_listed_parents(qs)),
+        shape=lambda qs: browsing.in_reading_order(browsing.points_of(qs, visible=visible.recommendations)),
         prepare=visible.recommendation_cards,
         template="experiences/recommendation_list.html",
     )
@@ -304,7 +311,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
     # Lesson counts for this page's documents only: one grouped query each, not an aggregate over the base.
     ids = [document.pk for document in page]
     practices = browsing.counts_by_document(visible.practices, ids)
-    recommendations = browsing.counts_by_document(visible.recommendations, ids)
+    recommendations = browsing.counts_by_document(visible.recommendations.filter(parent=None), ids)  # points
     for document in page:
         document.practice_count = practices.get(document.pk, 0)
         document.recommendation_count = recommendations.get(document.pk, 0)

@@ -41,7 +41,12 @@ def shape(places, themes, totals) -> tuple:
 def recount(user) -> tuple:
     practices = browsing.visible_lessons(Practice, user)
     recommendations = browsing.visible_lessons(Recommendation, user)
-    totals = (practices.count(), recommendations.count(), SourceDocument.objects.visible_to(user).count())
+    # A recommendation counts as its top-level point (sub-points within it).
+    totals = (
+        practices.count(),
+        recommendations.filter(parent=None).count(),
+        SourceDocument.objects.visible_to(user).count(),
+    )
     return shape(
         browsing.place_counts(practices=practices, recommendations=recommendations),
         browsing.theme_tree(practices=practices, recommendations=recommendations),
@@ -171,8 +176,12 @@ def test_list_pages_counted_from_the_table_count_what_they_list(client, staff, l
             context["practices"].paginator.count
             == practices.filter(places__adcode__startswith=place.code_prefix).distinct().count()
         )
-        expected = recommendations.filter(places__adcode__startswith=place.code_prefix).distinct().count()
-        assert context["recommendations"].paginator.count == expected
+        # Points whose point or a sub-point (both visible) is linked there: each counted once.
+        points = set(recommendations.filter(parent=None).values_list("pk", flat=True))
+        linked = recommendations.filter(places__adcode__startswith=place.code_prefix)
+        expected = {parent or pk for pk, parent in linked.values_list("pk", "parent_id")} & points
+        assert context["recommendations"].paginator.count == len(expected)
+        assert {r.pk for r in context["recommendations"]} == expected
     for theme in Theme.objects.filter(slug__in=["talent", "supervision", "reception"]):
         context = client.get(theme.get_absolute_url()).context
         within = practices.filter(Q(themes=theme) | Q(themes__parent=theme)).distinct()
@@ -214,3 +223,27 @@ def test_single_place_readings_agree_with_the_full_map(lesson):
         ]
         own = browsing.place_count_from(place, counts)
         assert (own.total if own else None) == (full[place.adcode].total if place.adcode in full else None)
+
+
+def test_sub_points_count_within_their_point_through_every_kind_of_write():
+    point = Recommendation.objects.published().filter(parent=None, children__isnull=False).distinct().first()
+    other = Recommendation.objects.published().filter(parent=None).exclude(pk=point.pk).first()
+    xinjiang = Place.objects.get(adcode="650100")  # nothing is filed in Urumqi
+    # A new sub-point, reported only as created (its point is not reported): linked somewhere new.
+    (sub_point,) = making.lessons(
+        Recommendation,
+        [{"title": "新的分项", "document": point.document, "parent": point, "order": 99, "status": Status.PUBLISHED}],
+        places=[xinjiang],
+    )
+    assert_in_step()
+    assert counting.read(counting.READER, "places")[("recommendation", "place:6501")] == 1
+    # A draft sub-point brings its point to staff counts only.
+    making.save(sub_point, status=Status.DRAFT)
+    assert_in_step()
+    assert ("recommendation", "place:6501") not in {k for k, n in counting.read(counting.READER).items() if n}
+    # Moved under another point: two families change.
+    making.save(sub_point, status=Status.PUBLISHED, parent=other)
+    assert_in_step()
+    making.delete(sub_point)
+    assert_in_step()
+    assert counting.read(counting.STAFF, "places").get(("recommendation", "place:6501"), 0) == 0

@@ -301,13 +301,14 @@ def test_the_user_chooses_grouping_by_theme_or_by_place(client):
     assert place_groups == sorted(place_groups, key=place_groups.index)  # each group's lessons are contiguous
 
 
-def test_a_sub_point_the_recommendation_list_shows_on_its_own_is_exported_too(client):
+def test_a_matching_sub_point_is_exported_within_its_point_as_the_list_shows_it(client):
     params = {"q": "以市场和"}
     shown = listed_ids(client, "/recommendations/", params, "recommendation")
-    sub_point = Recommendation.objects.get(pk=shown[0])
-    assert sub_point.parent_id is not None
+    point = Recommendation.objects.get(pk=shown[0])
+    assert point.parent_id is None
+    assert point.children.filter(title__startswith="以市场和").exists()
     exported = [item["id"] for item in export_json(client, source="recommendations", **params)["items"]]
-    assert exported == [sub_point.pk]
+    assert exported == [point.pk]
 
 
 def test_the_prefilled_title_of_a_long_selection_exports_as_is(client):

@@ -28,7 +28,12 @@ def test_home_shows_counts_themes_places_and_latest_practices(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert f"<strong>{Practice.objects.count()}</strong>" in html
-    assert f"<strong>{Recommendation.objects.count()}</strong>" in html
+    # One count everywhere: a recommendation is a top-level point, its sub-points counted within it.
+    points = Recommendation.objects.filter(parent=None).count()
+    assert f"<strong>{points}</strong>" in html
+    assert f"另含 {Recommendation.objects.exclude(parent=None).count()} 条分项" in html
+    listed = re.search(r"共 (\d+) 条", client.get("/recommendations/").content.decode()).group(1)
+    assert int(listed) == points
     assert "创新体系" in html
     assert "党政办公室工作" in html
     top = re.search(r'<ol class="top-places">(.*?)</ol>', html, re.S).group(1)
@@ -114,24 +119,30 @@ def test_every_tag_link_leads_to_its_lessons(client):
         assert item.title in card_titles(response.content.decode())
 
 
-def test_filtered_recommendations_include_matching_sub_points(client):
-    titles = card_titles(client.get("/recommendations/", {"theme": "intellectual-property"}).content.decode())
-    assert "(2)加大知识产权保护力度，推动和保护企业的技术创新成果" in titles  # its parent is filed elsewhere
+def test_a_matching_sub_point_brings_its_point_and_is_never_listed_alone(client):
+    html = client.get("/recommendations/", {"theme": "intellectual-property"}).content.decode()
+    sub_point = Recommendation.objects.get(title__startswith="加大知识产权保护力度")
+    assert sub_point.parent_id is not None
+    titles = card_titles(html)
+    assert str(sub_point.parent) in titles  # its point, filed under another theme
+    assert str(sub_point) not in titles  # not a card of its own
+    assert f'href="{sub_point.get_absolute_url()}"' in html  # shown within its point's card
+    assert re.search(r"共 (\d+) 条", html).group(1) == str(len(titles))
     unfiltered = card_titles(client.get("/recommendations/").content.decode())
     assert unfiltered
-    assert not any(t.startswith("(") for t in unfiltered)  # sub-points sit under their parent
+    assert not any(t.startswith("(") for t in unfiltered)
 
 
 def test_recommendations_are_listed_in_reading_order(client):
-    titles = card_titles(client.get("/places/330100/").content.decode())
-    assert titles[:6] == [
+    html = client.get("/places/330100/").content.decode()
+    titles = card_titles(html)
+    assert titles[:2] == [
         "1.以健全产学研合作机制为基点，建立以企业为主体、以高校和科研院所为依托的产学研合作模式",
-        "(1)以市场和企业技术需求为导向选择和制定重点支持的技术领域",
-        "(2)加大高校和科研院所知识创新和产学研合作驱动力",
-        "(3)以中小企业为突破口，确立企业在产学研中的主体地位",
-        "(4)营造产学研合作的外部环境",
         "2.强化企业技术创新主体地位，促进创新资源有效向企业聚集",
     ]
+    first_card = html.split('<article class="card recommendation"')[1]
+    sub_points = re.findall(r'<li><a href="[^"]+"><span class="label">([^<]+)</span>', first_card)
+    assert sub_points == ["(1)", "(2)", "(3)", "(4)"]  # in reading order, within their point
 
 
 @pytest.mark.parametrize(
