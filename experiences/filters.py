@@ -151,10 +151,21 @@ class LessonFilterSet(django_filters.FilterSet):
 
 class PracticeFilterSet(LessonFilterSet):
     text_fields = ("title", "summary", "body", "excerpt")
+    # Newest first unless asked: both directions walk the list's (status, created_at) index.
+    sort = django_filters.ChoiceFilter(
+        label=_("排序"),
+        choices=[("oldest", _("最早收录"))],
+        empty_label=_("最新收录"),
+        method="filter_sort",
+        widget=QuickSelect,
+    )
+
+    def filter_sort(self, queryset, name, value):
+        return queryset.order_by("created_at", "pk") if value == "oldest" else queryset
 
     class Meta:
         model = Practice
-        fields = ["q", "place", "theme", "tag", "document"]
+        fields = ["q", "place", "theme", "tag", "document", "sort"]
 
 
 class RecommendationFilterSet(LessonFilterSet):
@@ -220,18 +231,25 @@ class DocumentFilterSet(django_filters.FilterSet):
         field_name="published_year",
         widget=forms.NumberInput(attrs={"min": 1949, "max": 2100, "placeholder": _("如 2024")}),
     )
-    sort = django_filters.OrderingFilter(
+    sort = django_filters.ChoiceFilter(
         label=_("排序"),
-        fields=(("pk", "added"), ("published_year", "year"), ("title", "title")),
         choices=[
-            ("-year", _("成文年份（新到旧）")),
-            ("year", _("成文年份（旧到新）")),
-            ("added", _("最早收录")),
+            ("year", _("成文年份（新到旧）")),
+            ("year_asc", _("成文年份（旧到新）")),
+            ("oldest", _("最早收录")),
             ("title", _("标题")),
         ],
         empty_label=_("最新收录"),
+        method="filter_sort",
         widget=QuickSelect,
     )
+
+    ORDERS = {
+        "year": (F("published_year").desc(nulls_last=True), F("published_month").desc(nulls_last=True), "-pk"),
+        "year_asc": (F("published_year").asc(nulls_last=True), F("published_month").asc(nulls_last=True), "pk"),
+        "oldest": ("pk",),
+        "title": ("title", "pk"),
+    }
 
     class Meta:
         model = SourceDocument
@@ -241,6 +259,9 @@ class DocumentFilterSet(django_filters.FilterSet):
         for word in value.split():
             queryset = queryset.filter(Q(title__icontains=word) | Q(organization__icontains=word))
         return queryset
+
+    def filter_sort(self, queryset, name, value):
+        return queryset.order_by(*self.ORDERS[value])
 
     def filter_place(self, queryset, name, value):
         places = Place.objects.filter(adcode__startswith=value.code_prefix).values("pk")

@@ -227,7 +227,9 @@ def _filtered_list(
     filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
     if filterset.is_bound and not filterset.is_valid():
         return render(request, template, {"filter": filterset, "page_obj": None}, status=400)
-    used = {k: v for k, v in filterset.form.cleaned_data.items() if v not in (None, "")} if filterset.is_bound else {}
+    used = {
+        k: v for k, v in filterset.form.cleaned_data.items() if v not in (None, "", []) and k != "sort"
+    } if filterset.is_bound else {}  # fmt: skip
     rows = shape(filterset.qs) if shape else filterset.qs
     page = _page(request, rows, fetch=prepare, count=known_count(used) if known_count else None)
     query = request.GET.copy()

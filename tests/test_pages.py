@@ -419,3 +419,12 @@ def test_places_can_be_found_by_name_pinyin_alias_and_code_with_or_without_lesso
     assert "海淀区（北京）" in client.get("/places/", {"q": "中关村"}).content.decode()
     assert "武汉市（湖北）" in client.get("/places/", {"q": "4201"}).content.decode()
     assert "没有找到这个地区" in client.get("/places/", {"q": "火星"}).content.decode()
+
+
+def test_practices_sort_newest_or_oldest_first(client):
+    newest = card_titles(client.get("/practices/").content.decode())
+    oldest = card_titles(client.get("/practices/", {"sort": "oldest"}).content.decode())
+    expected = [p.title for p in Practice.objects.published().order_by("created_at", "pk")[:20]]
+    assert oldest == expected
+    assert newest[0] == Practice.objects.published().order_by("-created_at", "-pk").first().title
+    assert client.get("/practices/", {"sort": "sideways"}).status_code == 400
