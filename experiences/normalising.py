@@ -23,6 +23,7 @@ from .text.typography import changes, normalise_punctuation, normalised_span
 
 BATCH = 50  # documents per unit of work: one revision each, transactions of bounded size
 LESSON_TEXT = ("title", "summary", "body", "audience", "label")
+DOCUMENT_TEXT = ("title", "subtitle", "organization", "publisher", "notes")
 
 
 @dataclass
@@ -56,7 +57,7 @@ def _document(document: SourceDocument, *, work, report: NormaliseReport, dry_ru
         for lesson in kind.model.objects.filter(document=document)
         if _changed(lesson, LESSON_TEXT) or normalised_span(lesson.excerpt, old=old, new=new) != lesson.excerpt
     ]
-    header = _changed(document, ("title", "subtitle"))
+    header = _changed(document, DOCUMENT_TEXT)
     if new == old and not (sections or lessons or header):
         return
     report.documents += 1
@@ -76,8 +77,8 @@ def _document(document: SourceDocument, *, work, report: NormaliseReport, dry_ru
     for section in sections:
         section.label, section.heading = normalise_punctuation(section.label), normalise_punctuation(section.heading)
         content.save(section)
-    document.title = normalise_punctuation(document.title)
-    document.subtitle = normalise_punctuation(document.subtitle)
+    for name in DOCUMENT_TEXT:
+        setattr(document, name, normalise_punctuation(getattr(document, name)))
     document.text = new
     document.content_hash = content_hash(new)
     document.fingerprint = Sketch.of(new).to_json()

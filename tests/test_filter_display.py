@@ -64,3 +64,10 @@ def test_an_unknown_document_says_so_beside_the_filters(client):
     response = client.get("/practices/", {"document": 999999})
     assert response.status_code == 400
     assert "来源文献：没有这篇文献。" in response.content.decode()
+
+
+def test_the_chosen_facet_is_marked_in_the_facet_list(client):
+    html = client.get("/search/", {"q": "人才", "place": "330000"}).content.decode()
+    facets = html.split('class="facets"')[1].split("</nav>")[0]
+    assert re.search(r'<li class="selected"><a href="[^"]*place=330000" aria-current="true">浙江省</a>', facets)
+    assert facets.count('class="selected"') == 1

@@ -56,3 +56,12 @@ def test_texts_titles_and_excerpts_turn_full_width_and_stay_verbatim(old_documen
     out = io.StringIO()
     call_command("normalise_text", "--dry-run", stdout=out)
     assert out.getvalue().startswith("0 document(s)")  # the shipped seed is normalised already
+
+
+@pytest.mark.django_db
+def test_the_seeded_documents_notes_use_full_width_punctuation():
+    from experiences.models import SourceDocument
+
+    notes = SourceDocument.objects.get(title="兄弟城市党委办公室工作的主要经验和体会").notes
+    assert "总结，涉及武汉" in notes
+    assert "原文由PDF提取，已删除" in notes
