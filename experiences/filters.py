@@ -209,10 +209,17 @@ class SearchFilterSet(django_filters.FilterSet):
     theme = LessonFilterSet.base_filters["theme"]
     document = LessonFilterSet.base_filters["document"]
     drafts = django_filters.BooleanFilter(label=_("包括草稿"), method="keep", widget=forms.CheckboxInput)
+    sort = django_filters.ChoiceFilter(
+        label=_("排序"),
+        choices=[("newest", _("最新收录或更新"))],
+        empty_label=_("按相关度"),
+        method="keep",
+        widget=QuickSelect,
+    )
 
     class Meta:
         model = SearchEntry
-        fields = ["q", "type", "place", "theme", "document", "drafts"]
+        fields = ["q", "type", "place", "theme", "document", "drafts", "sort"]
 
     def keep(self, queryset, name, value):
         return queryset

@@ -311,6 +311,7 @@ class Filters:
     place: Place | None = None
     theme: Theme | None = None
     include_drafts: bool = False
+    newest_first: bool = False  # else by relevance
 
 
 @dataclass

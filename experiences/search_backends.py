@@ -180,6 +180,13 @@ class SQLiteEngine(Engine):
         """Ranked by bm25 in FTS5, then lessons boosted over sections within a window of the best matches."""
         from .search import Hit
 
+        if prepared.filters.newest_first:  # the entries' ids grow with each (re)indexing: newest first
+            newest = (
+                "SELECT rowid AS id, 0 AS rank FROM experiences_searchentry_fts "
+                "WHERE experiences_searchentry_fts MATCH %s ORDER BY rowid DESC LIMIT %s OFFSET %s"
+            )
+            rows = self._rows(newest, [prepared.match, limit, offset])
+            return [Hit(i, kind, object_id, document_id, 0.0) for i, _rank, kind, object_id, document_id in rows]
         window = offset + limit + max(limit, 50)
         if total is None or total >= RANK_WINDOW:  # unknown, or possibly a floor
             total = self._count(prepared.match, limit=RANK_WINDOW + 1)
@@ -428,12 +435,20 @@ class PostgresEngine(Engine):
         )
 
     def _hits(self, prepared: Prepared, *, newest: list[int], offset: int, limit: int) -> list:
-        """Hits ``offset:offset+limit``: the ``newest`` matches ranked by ts_rank, then the others newest first."""
+        """Hits ``offset:offset+limit``: the ``newest`` matches ranked by ts_rank, then the others newest first.
+
+        Newest first (``filters.newest_first``): the same ids in their own order, nothing ranked.
+        """
         from .search import Hit
 
         window = POSTGRES_RANK_WINDOW
         rows = []
-        if offset < window:
+        if offset < window and prepared.filters.newest_first:
+            ids = newest[offset : offset + limit]
+            listed = f"SELECT e.id, e.kind, e.object_id, e.document_id, 0 FROM {self.from_sql} WHERE e.id = ANY(%s)"
+            found = {row[0]: row for row in self._run(listed, [ids])}
+            rows = [found[i] for i in ids if i in found]
+        elif offset < window:
             # Only the vectors of the window are read (and decompressed) to rank.
             rank = f"ts_rank(e.vector, to_tsquery('simple', %s)) * {LESSON_BOOST}"
             ranked = (

@@ -362,6 +362,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         place=data.get("place"),
         theme=data.get("theme"),
         include_drafts=bool(data.get("drafts")) and visible.staff,
+        newest_first=data.get("sort") == "newest",
     )
     per_page = settings.KBASE_PAGE_SIZE
     paginator = Paginator(SearchHits(query, filters, page=request.GET.get("page"), per_page=per_page), per_page)

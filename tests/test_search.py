@@ -383,3 +383,20 @@ def test_no_result_suggestions_name_what_the_words_begin(client):
     html = client.get("/search/", {"q": "武汉 萤火虫乐园"}).content.decode()
     assert "您是不是要找" in html
     assert "/places/420100/" in html.split('class="alternatives"')[1]
+
+
+def test_results_sort_by_relevance_or_newest_first(client):
+    from experiences import search
+
+    query = search.understand("创新")
+    ranked = search.search(query, filters=search.Filters(), limit=20).hits
+    newest = search.search(query, filters=search.Filters(newest_first=True), limit=20).hits
+    later = search.search(query, filters=search.Filters(newest_first=True), offset=20, limit=20).hits
+    ids = [hit.entry_id for hit in newest + later]
+    assert ids == sorted(ids, reverse=True)
+    assert len(set(ids)) == len(ids) == 20 + len(later)
+    assert [h.entry_id for h in ranked] != ids[:20]  # relevance is another order
+    html = client.get("/search/", {"q": "创新", "sort": "newest"}).content.decode()
+    assert '<option value="newest" selected>' in html
+    assert len(results(client, "创新", sort="newest")) == 20
+    assert client.get("/search/", {"q": "创新", "sort": "oldest"}).status_code == 400
