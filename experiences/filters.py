@@ -94,6 +94,13 @@ def visible_documents(request) -> QuerySet[SourceDocument]:
     return SourceDocument.objects.visible_to(getattr(request, "user", None)).order_by("pk")
 
 
+def sort_filter(*, choices: list[tuple[str, str]], default: str, method: str = "filter_sort") -> django_filters.Filter:
+    """A list's 排序 control: ``default`` names the order used when none is chosen."""
+    return django_filters.ChoiceFilter(
+        label=_("排序"), choices=choices, empty_label=default, method=method, widget=QuickSelect
+    )
+
+
 class LessonFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("关键词"), method="filter_text", max_length=200)
     place = PlaceFilter(label=_("地区"), method="filter_place")
@@ -152,13 +159,7 @@ class LessonFilterSet(django_filters.FilterSet):
 class PracticeFilterSet(LessonFilterSet):
     text_fields = ("title", "summary", "body", "excerpt")
     # Newest first unless asked: both directions walk the list's (status, created_at) index.
-    sort = django_filters.ChoiceFilter(
-        label=_("排序"),
-        choices=[("oldest", _("最早收录"))],
-        empty_label=_("最新收录"),
-        method="filter_sort",
-        widget=QuickSelect,
-    )
+    sort = sort_filter(choices=[("oldest", _("最早收录"))], default=_("最新收录"))
 
     def filter_sort(self, queryset, name, value):
         return queryset.order_by("created_at", "pk") if value == "oldest" else queryset
@@ -209,13 +210,7 @@ class SearchFilterSet(django_filters.FilterSet):
     theme = LessonFilterSet.base_filters["theme"]
     document = LessonFilterSet.base_filters["document"]
     drafts = django_filters.BooleanFilter(label=_("包括草稿"), method="keep", widget=forms.CheckboxInput)
-    sort = django_filters.ChoiceFilter(
-        label=_("排序"),
-        choices=[("newest", _("最新收录或更新"))],
-        empty_label=_("按相关度"),
-        method="keep",
-        widget=QuickSelect,
-    )
+    sort = sort_filter(choices=[("newest", _("最新收录或更新"))], default=_("按相关度"), method="keep")
 
     class Meta:
         model = SearchEntry
@@ -238,17 +233,14 @@ class DocumentFilterSet(django_filters.FilterSet):
         field_name="published_year",
         widget=forms.NumberInput(attrs={"min": 1949, "max": 2100, "placeholder": _("如 2024")}),
     )
-    sort = django_filters.ChoiceFilter(
-        label=_("排序"),
+    sort = sort_filter(
         choices=[
             ("year", _("成文年份（新到旧）")),
             ("year_asc", _("成文年份（旧到新）")),
             ("oldest", _("最早收录")),
             ("title", _("标题")),
         ],
-        empty_label=_("最新收录"),
-        method="filter_sort",
-        widget=QuickSelect,
+        default=_("最新收录"),
     )
 
     ORDERS = {
