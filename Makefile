@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed lint format check clean lock worker
+.PHONY: run test install migrate seed lint format check clean lock worker messages update-messages
 
 # Installs exactly the locked, hashed versions (requirements-dev.txt is exported from uv.lock).
 $(STAMP): requirements.txt requirements-dev.txt scripts/install-system-packages.sh
@@ -23,7 +23,19 @@ lock: install
 
 install: $(STAMP)
 
-migrate: install
+# The interface's translations (locale/<lang>/LC_MESSAGES/*.po), compiled for gettext.
+MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+%.mo: %.po | $(STAMP)
+	msgfmt --check-format -o $@ $<
+
+messages: $(MO)
+
+# After changing interface texts: extract them again into the .po files, then translate the new entries.
+update-messages: install
+	DEBUG=1 $(PY) manage.py makemessages --all --no-obsolete --ignore ".venv/*" --ignore "bench/*" --ignore "tests/*" --ignore "scripts/*" --ignore "staticfiles/*" --ignore "var/*"
+	DEBUG=1 $(PY) manage.py makemessages --all -d djangojs --no-obsolete --ignore ".venv/*" --ignore "static/vendor/*" --ignore "staticfiles/*" --ignore "var/*" --ignore "tests/*"
+
+migrate: install messages
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 
 seed: migrate
@@ -35,7 +47,7 @@ run: seed
 # DEBUG=1 selects development settings (no HTTPS redirect, no static manifest);
 # Django runs tests with DEBUG off whatever the setting. Production settings
 # are checked by tests/test_settings.py.
-test: install
+test: install messages
 	DEBUG=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -206,7 +206,8 @@ def environment(folder: Path, *, database_url: str, redis_url: str, name: str, e
 
 
 def prepare(stack: Stack, *, seed: bool = True) -> None:
-    """The README's set-up steps: migrate, seed, collectstatic, and an administrator (kept if there is one)."""
+    """The README's set-up: translations, migrate, seed, collectstatic, and an administrator (kept if there is one)."""
+    stack.manage("compilemessages", "--ignore", ".venv")
     stack.manage("migrate", "--noinput")
     if seed:
         stack.manage("seed")

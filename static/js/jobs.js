@@ -2,6 +2,9 @@
 // Text goes in with textContent only.
 (function () {
   "use strict";
+  // Texts are translated by Django's JavaScript catalog (jsi18n), when the page loads it.
+  var gettext = window.gettext || function (text) { return text; };
+
   var FINISHED = { succeeded: true, failed: true, cancelled: true };
   function watch(box) {
     var url = box.getAttribute("data-job-status");
@@ -33,7 +36,7 @@
           setTimeout(poll, delay);
         })
         .catch(function () {
-          if (gone) { step.textContent = " · 无法查看这个任务的进度，请刷新页面。"; return; }
+          if (gone) { step.textContent = " · " + gettext("无法查看这个任务的进度，请刷新页面。"); return; }
           setTimeout(poll, 5000);  // a network blip or a server restart: keep trying, more slowly
         });
     }

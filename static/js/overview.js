@@ -4,6 +4,9 @@
 // Every mark links to its page. The table under the charts says the same for screen readers.
 (function () {
   "use strict";
+  // Texts are translated by Django's JavaScript catalog (jsi18n), when the page loads it.
+  var gettext = window.gettext || function (text) { return text; };
+
   var root = document.querySelector("[data-overview]");
   if (!root || !window.echarts) return;
   var data = JSON.parse(document.getElementById(root.getAttribute("data-overview")).textContent);
@@ -11,7 +14,12 @@
   var charts = [];
   var animate = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   var tooltipText = function (name, item) {
-    return name + "<br>经验做法 " + item.practices + " · 启示建议 " + item.recommendations;
+    // Names come from the database: escaped, as the tooltip is HTML.
+    return echarts.format.encodeHTML(name) + "<br>" + echarts.format.encodeHTML(
+      window.interpolate
+        ? interpolate(gettext("经验做法 %(p)s · 启示建议 %(r)s"), { p: item.practices, r: item.recommendations }, true)
+        : "经验做法 " + item.practices + " · 启示建议 " + item.recommendations
+    );
   };
   var follow = function (chart) {
     chart.on("click", function (params) {
@@ -37,7 +45,7 @@
       },
       visualMap: {
         min: 0, max: max, left: 8, bottom: 8, calculable: false, seriesIndex: 0,
-        text: ["多", "少"], inRange: { color: ["#f7eeee", soft, "#e9a8a8", accent] },
+        text: [gettext("多"), gettext("少")], inRange: { color: ["#f7eeee", soft, "#e9a8a8", accent] },
       },
       geo: { map: "china", roam: false, zoom: 1.15, top: 10, bottom: 10, itemStyle: { areaColor: "#f4f5f7", borderColor: "#b9c0c8" }, emphasis: { label: { show: false } } },
       series: [
@@ -68,7 +76,7 @@
     if (!element || !bars.length) { if (element) element.closest("figure").hidden = true; return; }
     var chart = echarts.init(element);
     var labels = bars.map(function (b) { return b.label; });
-    var series = [["经验做法", "practices", practiceColor], ["启示建议", "recommendations", recommendationColor]].map(function (s) {
+    var series = [[gettext("经验做法"), "practices", practiceColor], [gettext("启示建议"), "recommendations", recommendationColor]].map(function (s) {
       return {
         name: s[0], type: "bar", stack: "all", barMaxWidth: 36, itemStyle: { color: s[2] },
         data: bars.map(function (b) { return { value: b[s[1]], url: b.url }; }),

@@ -1,6 +1,9 @@
 // Small behaviours that a strict Content-Security-Policy keeps out of the HTML itself.
 (function () {
   "use strict";
+  // Texts are translated by Django's JavaScript catalog (jsi18n), when the page loads it.
+  var gettext = window.gettext || function (text) { return text; };
+
   document.documentElement.classList.add("js");
   // <details data-open-wide="800">: open on screens wider than 800 px (filters beside the results,
   // the outline beside the text), folded behind its summary on a phone.
@@ -45,14 +48,14 @@
     status.setAttribute("role", "status");
     var bar = document.createElement("progress");
     status.appendChild(bar);
-    status.appendChild(document.createTextNode(" 正在生成文件，请稍候……"));
+    status.appendChild(document.createTextNode(" " + gettext("正在生成文件，请稍候……")));
     anchor.insertAdjacentElement("afterend", status);
     var started = Date.now();
     var timer = setInterval(function () {
       if (document.cookie.split("; ").indexOf("kbase_download=" + token) >= 0) {
         clearInterval(timer);
         document.cookie = "kbase_download=; Max-Age=0; path=/";
-        status.textContent = "文件已生成，开始下载。";
+        status.textContent = gettext("文件已生成，开始下载。");
         setTimeout(function () { status.remove(); }, 4000);
       } else if (Date.now() - started > 120000) {
         clearInterval(timer);

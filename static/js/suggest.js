@@ -4,7 +4,9 @@
 // Enter opens the highlighted suggestion, Escape closes the list.
 (function () {
   "use strict";
-  var KIND = { theme: "主题", place: "地区", practice: "经验做法", recommendation: "启示建议", section: "文献章节" };
+  // Texts are translated by Django's JavaScript catalog (jsi18n), when the page loads it.
+  var gettext = window.gettext || function (text) { return text; };
+  var KIND = { theme: gettext("主题"), place: gettext("地区"), practice: gettext("经验做法"), recommendation: gettext("启示建议"), section: gettext("文献章节") };
   var counter = 0;
   function attach(input) {
     var form = input.form;
