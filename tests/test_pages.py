@@ -363,6 +363,8 @@ def test_home_and_places_carry_the_overview_as_tables_and_chart_data(client):
         table = re.search(r'<details class="overview-table" open>(.*?)</details>', html, re.S).group(1)
         assert '<a href="/places/420000/">湖北省</a>' in table
         assert "vendor/echarts/echarts.min" in html
+        top = ",".join(c["adcode"] for c in data["cities"][:5])
+        assert f'href="/compare/?places={top}"' in html  # from the map to a comparison
 
 
 def test_the_reader_sets_outline_headings_apart_and_links_passages_to_their_lessons(client):
