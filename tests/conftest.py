@@ -126,3 +126,15 @@ def browser_context_args(browser_context_args):
         "locale": "zh-CN",
         "reduced_motion": "reduce",
     }
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language: a request in English (LocaleMiddleware) leaves the
+    thread's language active after it, and the next test would write English history notes."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
