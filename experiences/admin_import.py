@@ -197,15 +197,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             )
         )
         if request.method == "POST" and request.POST.get("action") == "submit":
-            lessons = [lesson for d in documents for lesson in (*d.practices.all(), *d.recommendations.all())]
-            for items in (documents, [x for x in lessons if isinstance(x, Practice)],
-                          [x for x in lessons if isinstance(x, Recommendation)]):  # fmt: skip
-                outcome = workflow.apply(
-                    [i for i in items if i.status == Status.DRAFT], action="submit", user=request.user
-                )
-                for obj, reason in outcome.refused:
-                    self.message_user(request, f"{obj}：{reason}", messages.WARNING)
-            self.message_user(request, _("已提交审核。"), messages.SUCCESS)
+            self._submit_all(request, batch)
             return HttpResponseRedirect(request.path)
         context = {
             **self.admin_site.each_context(request),
@@ -217,6 +209,21 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "title": _("已导入：%(name)s") % {"name": batch.original_name},
         }
         return TemplateResponse(request, "admin/experiences/importbatch/result.html", context)
+
+    def _submit_all(self, request: HttpRequest, batch: ImportBatch) -> None:
+        """The batch's drafts to review: its documents, practices, and recommendations with their sub-points."""
+        moved = 0
+        for model in (SourceDocument, Practice, Recommendation):
+            field = "import_batch" if model is SourceDocument else "document__import_batch"
+            drafts = model.objects.filter(**{field: batch}, status=Status.DRAFT).order_by("pk")
+            outcome = workflow.apply(drafts, action="submit", user=request.user)
+            moved += len(outcome.moved)
+            for obj, reason in outcome.refused:
+                self.message_user(
+                    request, _("%(item)s：%(reason)s") % {"item": obj, "reason": reason}, messages.WARNING
+                )
+        if moved:
+            self.message_user(request, _("已提交审核 %(n)d 项。") % {"n": moved}, messages.SUCCESS)
 
     def _progress(self, request: HttpRequest, batch: ImportBatch):
         writing = batch.state == ImportBatch.State.WRITING

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
 
@@ -82,8 +82,10 @@ def points_of(matched: QuerySet[Recommendation], *, visible: QuerySet[Recommenda
     its point, never appears alone, and is counted within it, as
     experiences.counting counts. ``visible``: the points this user may see.
     """
-    wanted = matched.order_by().annotate(point=Coalesce("parent_id", "pk")).values("point")
-    return visible.filter(parent=None, pk__in=wanted)
+    # EXISTS per point (itself or one of its sub-points matched), probed by key and by the parent
+    # index: an IN over COALESCE(parent, id) could use no index and read every match first.
+    inner = matched.order_by().filter(Q(pk=OuterRef("pk")) | Q(parent_id=OuterRef("pk")))
+    return visible.filter(parent=None).filter(Exists(inner))
 
 
 @dataclass

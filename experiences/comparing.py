@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Count, F, QuerySet
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,7 @@ from .places import resolve_place
 
 MIN_PLACES, MAX_PLACES = 2, 5
 PER_CELL = 5  # titles shown in a cell; the count and a link give the rest
+TITLE_SCAN = 2000  # newest theme links read per place to find those titles
 _SEPARATORS = re.compile(r"[,，、;；\s]+")
 
 
@@ -148,7 +150,7 @@ def compare(*, places: list[Place], theme: Theme | None, query: str, practices: 
     for place in places:
         data = {"place": place.adcode, "theme": theme.slug if theme else "", "q": query}
         selected = PracticeFilterSet(data=data, queryset=practices).qs
-        cells = _cells(selected, row_of=row_of)
+        cells = _cells(selected, row_of=row_of, by_parent=theme is None)
         for pk, row in rows.items():
             cell = cells.get(pk, Cell())
             cell.url = _list_url(place, theme=row.theme, query=query)
@@ -162,19 +164,22 @@ def compare(*, places: list[Place], theme: Theme | None, query: str, practices: 
     return Comparison(columns=columns, theme=theme, query=query, rows=ordered)
 
 
-def _cells(selected: QuerySet[Practice], *, row_of: dict[int, int]) -> dict[int, Cell]:
-    """One place's cells by row: distinct practices counted, the newest PER_CELL shown (two queries)."""
+def _cells(selected: QuerySet[Practice], *, row_of: dict[int, int], by_parent: bool) -> dict[int, Cell]:
+    """One place's cells by row, in two bounded queries: distinct practices counted per row in SQL, and the
+    newest links read up to TITLE_SCAN for each row's newest PER_CELL titles (a cell short of titles
+    still has its count and its link to the whole list)."""
     links = Practice.themes.through.objects.filter(practice_id__in=selected.values("pk"), theme_id__in=list(row_of))
-    counted: dict[int, set[int]] = defaultdict(set)
+    row = Coalesce(F("theme__parent_id"), F("theme_id")) if by_parent else F("theme_id")
+    counts = {
+        r["row"]: r["n"] for r in links.annotate(row=row).values("row").annotate(n=Count("practice_id", distinct=True))
+    }
     newest: dict[int, list[int]] = defaultdict(list)
-    for practice_id, theme_id in links.order_by("-practice_id").values_list("practice_id", "theme_id"):
-        row = row_of[theme_id]
-        if practice_id not in counted[row]:
-            counted[row].add(practice_id)
-            if len(newest[row]) < PER_CELL:
-                newest[row].append(practice_id)
+    for practice_id, theme_id in links.order_by("-practice_id").values_list("practice_id", "theme_id")[:TITLE_SCAN]:
+        ids = newest[row_of[theme_id]]
+        if practice_id not in ids and len(ids) < PER_CELL:
+            ids.append(practice_id)
     shown = Practice.objects.only("pk", "title").in_bulk([pk for ids in newest.values() for pk in ids])
-    return {row: Cell(len(ids), [shown[i] for i in newest[row] if i in shown]) for row, ids in counted.items()}
+    return {r: Cell(n, [shown[i] for i in newest[r] if i in shown]) for r, n in counts.items()}
 
 
 def _unfiled(selected: QuerySet[Practice]) -> Cell:

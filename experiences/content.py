@@ -236,10 +236,15 @@ class Work:
             for (model, pk), value in self.taxonomy.items()
         )
         # A sub-point moved to another point changes two families, only one of them measured.
-        moved = moved or any(
-            parent != self.parents[pk]
-            for pk, parent in Recommendation.objects.filter(pk__in=list(self.parents)).values_list("pk", "parent_id")
-        )
+        if not (self.recount or moved):
+            pks = sorted(self.parents)
+            moved = any(
+                parent != self.parents[pk]
+                for start in range(0, len(pks), CHUNK)
+                for pk, parent in Recommendation.objects.filter(pk__in=pks[start : start + CHUNK]).values_list(
+                    "pk", "parent_id"
+                )
+            )
         if self.recount or moved:
             counting.rebuild()
             return

@@ -100,11 +100,14 @@ def _family_contributions(roots: set[int], *, exclude: set[int]) -> Counter[Key]
         if pk not in exclude
     }
     keys = _link_keys(Recommendation, list(members))
+    families: dict[int, list[int]] = defaultdict(list)
+    for pk, (parent, _visible) in members.items():
+        families[parent or pk].append(pk)
     for root in roots:
         if root not in members:
             continue
         root_visible = members[root][1]
-        family = [pk for pk, (parent, _visible) in members.items() if pk == root or parent == root]
+        family = families[root]
         for audience in (STAFF, READER) if root_visible else (STAFF,):
             seen = [pk for pk in family if audience == STAFF or members[pk][1]]
             found = {"all"}.union(*(keys[pk] for pk in seen))

@@ -117,5 +117,5 @@ def overview(*, counts: dict[tuple[str, str], int], tree: list[ThemeNode], pract
         provinces=provinces,
         cities=cities,
         themes=theme_bars(tree),
-        years=year_bars(practices=practices, recommendations=recommendations),
+        years=year_bars(practices=practices, recommendations=recommendations.filter(parent=None)),  # points
     )

@@ -185,7 +185,7 @@ class SQLiteEngine(Engine):
                 "SELECT rowid AS id, 0 AS rank FROM experiences_searchentry_fts "
                 "WHERE experiences_searchentry_fts MATCH %s ORDER BY rowid DESC LIMIT %s OFFSET %s"
             )
-            rows = self._rows(newest, [prepared.match, limit, offset])
+            rows = sorted(self._rows(newest, [prepared.match, limit, offset]), key=lambda r: -r[0])  # the join's order
             return [Hit(i, kind, object_id, document_id, 0.0) for i, _rank, kind, object_id, document_id in rows]
         window = offset + limit + max(limit, 50)
         if total is None or total >= RANK_WINDOW:  # unknown, or possibly a floor

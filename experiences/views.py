@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 
 from . import browsing, comparing, counting, overview, places, reading, search, search_results
 from .caching import CachedCountPaginator, cached, content_version
@@ -119,7 +122,7 @@ def place_list(request: HttpRequest) -> HttpResponse:
         # Thousands of places at scale: the rendered list is cached with the counts,
         # and grouping runs (the template calls it) only when the cache misses.
         "groups": lambda: browsing.places_by_province(visible.place_counts()),
-        "cache_key": f"{visible.variant}:{content_version()}",
+        "cache_key": f"{visible.variant}:{content_version()}:{get_language()}",
         "overview": visible.overview(),
     }
     return render(request, "experiences/place_list.html", context)
@@ -167,11 +170,14 @@ def compare(request: HttpRequest) -> HttpResponse:
         places = form.cleaned_data["places"]
         need_more = len(places) < comparing.MIN_PLACES
         if not need_more:
-            comparison = comparing.compare(
-                places=places,
-                theme=form.cleaned_data["theme"],
-                query=form.cleaned_data["q"],
-                practices=Visible(request).practices,
+            visible = Visible(request)
+            theme, words = form.cleaned_data["theme"], form.cleaned_data["q"]
+            key = ",".join(p.adcode for p in places) + f"|{theme.pk if theme else ''}|{words}"
+            comparison = cached(
+                f"compare:{hashlib.sha1(key.encode()).hexdigest()}",
+                lambda: comparing.compare(places=places, theme=theme, query=words, practices=visible.practices),
+                variant=visible.variant,
+                shared=False,
             )
     context = {
         "form": form,
@@ -230,7 +236,7 @@ def _filtered_list(
     used = {
         k: v for k, v in filterset.form.cleaned_data.items() if v not in (None, "", []) and k != "sort"
     } if filterset.is_bound else {}  # fmt: skip
-    rows = shape(filterset.qs) if shape else filterset.qs
+    rows = shape(filterset.qs, used) if shape else filterset.qs
     page = _page(request, rows, fetch=prepare, count=known_count(used) if known_count else None)
     query = request.GET.copy()
     query.pop("page", None)
@@ -257,7 +263,15 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         request,
         filterset_class=RecommendationFilterSet,
         queryset=visible.recommendations,
-        shape=lambda qs: browsing.in_reading_order(browsing.points_of(qs, visible=visible.recommendations)),
+        # Unfiltered, every visible point is listed: no need to ask which points matched.
+        shape=lambda qs, used: browsing.in_reading_order(
+            browsing.points_of(qs, visible=visible.recommendations)
+            if used
+            else visible.recommendations.filter(parent=None)
+        ),
+        known_count=lambda used: (
+            visible.lesson_count("recommendation", **used) if set(used) <= {"place"} or set(used) <= {"theme"} else None
+        ),
         prepare=visible.recommendation_cards,
         template="experiences/recommendation_list.html",
     )

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import cache_control
 from django.views.i18n import JavaScriptCatalog
 
 from experiences.admin_review import review_queue
@@ -35,7 +36,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The interface's texts for static/js (gettext, interpolate): a script from this origin, as the CSP wants.
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # Kept by browsers for a day: its URL names the language (base.html adds ?l=…), so a switch loads afresh.
+    path("jsi18n/", cache_control(max_age=86400)(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     path("healthz", healthz, name="healthz"),
     path("robots.txt", robots_txt, name="robots_txt"),
     # Browsers ask for /favicon.ico wherever a page names no icon (the admin's pages, a PDF): the site's icon.

@@ -6,7 +6,7 @@ import logging
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
@@ -24,7 +24,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
     Resolved per request, not at import: the static manifest exists only after collectstatic.
     """
-    return HttpResponsePermanentRedirect(static("favicon.svg"))
+    return HttpResponseRedirect(static("favicon.svg"))  # not permanent: the hashed name changes with the icon
 
 
 def robots_txt(request: HttpRequest) -> HttpResponse:

@@ -84,7 +84,8 @@ def test_a_second_confirmation_does_not_import_twice(admin_client, media, held):
 
 
 def test_submitting_an_imports_drafts_for_review_in_one_step(admin_client, media, held):
-    preview = upload(admin_client)
+    report = (Path(__file__).resolve().parent / "samples" / "port_report_with_sub_points.txt").read_bytes()
+    preview = upload(admin_client, data=report, name="宁波港口考察.txt")
     running.execute(ImportBatch.objects.get().job_id)
     admin_client.post(preview, {"action": "confirm"})
     running.execute(ImportBatch.objects.get().job_id)
@@ -93,6 +94,9 @@ def test_submitting_an_imports_drafts_for_review_in_one_step(admin_client, media
     document = SourceDocument.objects.get(import_batch=batch)
     assert document.status == "review"
     assert {p.status for p in document.practices.all()} <= {"review"}
+    sub_points = document.recommendations.exclude(parent=None)
+    assert sub_points.exists()
+    assert {r.status for r in document.recommendations.all()} == {"review"}  # sub-points too
     assert "全部提交审核" not in admin_client.get(preview).content.decode()
 
 

@@ -105,3 +105,20 @@ def test_detail_urls_equal_reverse_whatever_the_script_prefix():
     finally:
         clear_script_prefix()
         set_script_prefix("/")
+
+
+@pytest.mark.django_db
+def test_a_recommendation_is_a_point_with_sub_points_two_levels_no_more():
+    from django.core.exceptions import ValidationError
+
+    from experiences.models import Recommendation
+
+    sub_point = Recommendation.objects.exclude(parent=None).first()
+    point = sub_point.parent
+    deeper = Recommendation(title="更深一层", document=point.document, parent=sub_point)
+    with pytest.raises(ValidationError, match="分项下不能再设分项"):
+        deeper.clean()
+    other = Recommendation.objects.filter(parent=None, document=point.document).exclude(pk=point.pk).first()
+    point.parent = other
+    with pytest.raises(ValidationError, match="不能再作为其他建议的分项"):
+        point.clean()

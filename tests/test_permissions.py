@@ -178,7 +178,7 @@ def public_rows(w) -> dict[str, list[tuple]]:
         "set_language": [("post", "/i18n/setlang/", dict.fromkeys(ROLES, 302))],
         "healthz": [("get", "/healthz", OK)],
         "robots_txt": [("get", "/robots.txt", OK)],
-        "favicon": [("get", "/favicon.ico", dict.fromkeys(ROLES, 301))],
+        "favicon": [("get", "/favicon.ico", dict.fromkeys(ROLES, 302))],
         "javascript-catalog": [("get", "/jsi18n/", OK)],
         "review_queue": [("get", "/admin/review/", {ANON: 302, READER: 302, **dict.fromkeys(STAFF, 200)})],
         # Django's autocomplete (namesake places told apart): staff with view permission on the model.

@@ -105,6 +105,11 @@ class Recommendation(Lesson):
                 raise ValidationError({"parent": _("建议不能以自身为上级。")})
             if self.document_id and self.parent.document_id != self.document_id:
                 raise ValidationError({"parent": _("上级建议必须来自同一文献。")})
+            # A recommendation is a point with its sub-points: two levels, as counted and listed.
+            if self.parent.parent_id:
+                raise ValidationError({"parent": _("上级建议本身是分项：分项下不能再设分项。")})
+            if self.pk and Recommendation.objects.filter(parent_id=self.pk).exists():
+                raise ValidationError({"parent": _("这条建议有自己的分项，不能再作为其他建议的分项。")})
 
 
 def clean_source_link(lesson: Lesson) -> None:

@@ -62,7 +62,7 @@ def _children(outline: Outline, index: int) -> list[int]:
     return [i for i, node in enumerate(outline.nodes) if node.parent == index]
 
 
-def _from_node(text: str, outline: Outline, index: int, kind: str, audience: str) -> Proposal:
+def _from_node(text: str, outline: Outline, index: int, kind: str, audience: str, *, top: bool = True) -> Proposal:
     node: OutlineNode = outline.nodes[index]
     body_start = node.start + len(node.label)
     start, end = excerpt_of(text, start=body_start, end=node.end)
@@ -80,8 +80,10 @@ def _from_node(text: str, outline: Outline, index: int, kind: str, audience: str
         parent = outline.nodes[node.parent]
         proposal.context_start = parent.start
         proposal.context_end = parent.start + len(parent.label) + len(parent.heading)
-    if kind == "recommendation":
-        proposal.children = [_from_node(text, outline, c, kind, audience) for c in _children(outline, index)]
+    if kind == "recommendation" and top:
+        # Two levels: a point and its sub-points. Deeper items stay in their sub-point's text,
+        # as a recommendation is counted, listed and exported as a point with its sub-points.
+        proposal.children = [_from_node(text, outline, c, kind, audience, top=False) for c in _children(outline, index)]
     return proposal
 
 
