@@ -27,6 +27,21 @@ def _drawn(page, path: str, chart: str = "chart-map"):
     page.wait_for_timeout(300)  # the first frame
 
 
+def _click_chart(page, chart: str, point_js: str) -> None:
+    """Click where ``point_js`` (an expression over ``chart``, the ECharts instance) puts a point."""
+    point = page.evaluate(
+        f"""([id]) => {{
+          const element = document.getElementById(id);
+          const chart = echarts.getInstanceByDom(element);
+          const p = {point_js};
+          const box = element.getBoundingClientRect();
+          return {{x: box.left + p[0], y: box.top + p[1]}};
+        }}""",
+        [chart],
+    )
+    page.mouse.click(point["x"], point["y"])
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_clicking_a_city_on_the_map_opens_its_place_page(site, page, viewport):
     page.set_viewport_size(viewport)
@@ -45,36 +60,24 @@ def test_clicking_a_shaded_province_opens_its_place_page(site, page):
     page.set_viewport_size(DESKTOP)
     _drawn(page, site.base_url + "/places/")
     # Zhejiang's shape holds no city bubble at its centre of view: click the map series there.
-    point = page.evaluate(
-        """() => {
-          const element = document.getElementById('chart-map');
-          const chart = echarts.getInstanceByDom(element);
-          const p = chart.convertToPixel({geoIndex: 0}, [120.0, 29.0]);
-          const box = element.getBoundingClientRect();
-          return {x: box.left + p[0], y: box.top + p[1]};
-        }"""
-    )
-    page.mouse.click(point["x"], point["y"])
+    _click_chart(page, "chart-map", "chart.convertToPixel({geoIndex: 0}, [120.0, 29.0])")
     page.wait_for_url("**/places/330000/")
 
 
 def test_clicking_a_theme_bar_opens_the_theme(site, page):
     page.set_viewport_size(DESKTOP)
     _drawn(page, site.base_url + "/", chart="chart-themes")
-    bar = page.evaluate(
-        """() => {
-          const element = document.getElementById('chart-themes');
-          const chart = echarts.getInstanceByDom(element);
+    # The middle of the recommendations' part of 人才发展's stacked bar.
+    _click_chart(
+        page,
+        "chart-themes",
+        """(() => {
           const option = chart.getOption();
-          const labels = option.yAxis[0].data;
-          const index = labels.indexOf('人才发展');
+          const index = option.yAxis[0].data.indexOf('人才发展');
           const value = option.series[0].data[index].value + option.series[1].data[index].value;
-          const p = chart.convertToPixel({seriesIndex: 1}, [value - 0.5, index]);
-          const box = element.getBoundingClientRect();
-          return {x: box.left + p[0], y: box.top + p[1]};
-        }"""
+          return chart.convertToPixel({seriesIndex: 1}, [value - 0.5, index]);
+        })()""",
     )
-    page.mouse.click(bar["x"], bar["y"])
     page.wait_for_url("**/themes/talent/")
 
 
