@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 
-from . import browsing, comparing, counting, overview, places, reading, search, search_results
+from . import browsing, comparing, counting, overview, places, reading, search
 from .caching import CachedCountPaginator, cached, content_version
 from .filters import (
     DocumentFilterSet,
@@ -22,6 +22,7 @@ from .filters import (
     within_theme,
 )
 from .models import Place, Practice, Recommendation, SearchEntry, SourceDocument, Theme, sees_unpublished
+from .search import results as search_results
 
 
 class Visible:

@@ -10,7 +10,7 @@ from django.test import Client
 
 from experiences import segmentation
 from experiences.models import Place, PlaceAlias, Practice, Recommendation, SearchEntry, SourceDocument, Status
-from experiences.search_backends import backend
+from experiences.search.engines import backend
 from experiences.text.query import parse_query
 
 from . import making
@@ -246,9 +246,9 @@ def test_query_parsing_quotes_every_word_as_a_literal():
 
 
 def test_facets_of_a_very_common_word_are_estimated_and_say_so(client, monkeypatch):
-    from experiences import search_backends
+    from experiences.search.engines import base
 
-    monkeypatch.setattr(search_backends, "FACET_SAMPLE", 3)
+    monkeypatch.setattr(base, "FACET_SAMPLE", 3)
     html = client.get("/search/", {"q": "创新"}).content.decode()
     assert "数字为估算" in html
     assert "≈" in html
@@ -276,11 +276,11 @@ def test_suggestions_never_reveal_drafts(client):
 
 
 def test_a_very_common_word_is_ranked_in_a_window_and_every_match_stays_reachable(client, monkeypatch):
-    from experiences import search_backends
+    from experiences.search.engines import postgres, sqlite
 
     exact = results(client, "人才")
-    monkeypatch.setattr(search_backends, "RANK_WINDOW", 5)  # rank only the 5 most recent matches
-    monkeypatch.setattr(search_backends, "POSTGRES_RANK_WINDOW", 5)
+    monkeypatch.setattr(sqlite, "RANK_WINDOW", 5)  # rank only the 5 most recent matches
+    monkeypatch.setattr(postgres, "POSTGRES_RANK_WINDOW", 5)
     windowed = results(client, "人才")
     assert len(windowed) == len(exact)  # every match is still listed
 

@@ -6,8 +6,11 @@ import re
 
 import pytest
 
-from experiences import search, search_backends, search_facets
+from experiences import search
 from experiences.models import Place, SearchEntry
+from experiences.search import engines
+from experiences.search import facets as search_facets
+from experiences.search.engines import base, postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -77,8 +80,8 @@ def test_a_type_past_the_cap_is_a_floor_and_facets_become_shares():
 
 
 def test_narrowing_to_the_newest_id_blocks_finds_the_same_newest_matches(django_db_setup):
-    engine = search_backends.backend()
-    if not isinstance(engine, search_backends.PostgresEngine):
+    engine = engines.backend()
+    if not isinstance(engine, engines.PostgresEngine):
         pytest.skip("id blocks are a PostgreSQL index token")
     query = search.understand("人才")
     prepared = engine.prepare(list(query.terms), search.Filters())
@@ -100,14 +103,14 @@ def test_narrowing_to_the_newest_id_blocks_finds_the_same_newest_matches(django_
 
 
 def test_each_type_is_sampled_from_its_own_newest_matches(django_db_setup, monkeypatch):
-    engine = search_backends.backend()
-    if not isinstance(engine, search_backends.PostgresEngine):
+    engine = engines.backend()
+    if not isinstance(engine, engines.PostgresEngine):
         pytest.skip("id blocks are a PostgreSQL index token")
     # A recommendation indexed long after everything else (ids far past the seed's block):
     # the newest blocks then hold no practice, and the practices must not be missed for it.
     source = SearchEntry.objects.filter(kind="recommendation", published=True, title__contains="人才").first()
     SearchEntry.objects.create(
-        id=20 * search_backends.ID_BLOCK,
+        id=20 * postgres.ID_BLOCK,
         kind="recommendation",
         object_id=10**9,
         document_id=source.document_id,
@@ -117,7 +120,7 @@ def test_each_type_is_sampled_from_its_own_newest_matches(django_db_setup, monke
         tags=source.tags,
         chars=source.chars,
     )
-    monkeypatch.setattr(search_backends, "FACET_SAMPLE", 2)  # a sample smaller than the seed's matches
+    monkeypatch.setattr(base, "FACET_SAMPLE", 2)  # a sample smaller than the seed's matches
     prepared = engine.prepare(list(search.understand("人才").terms), search.Filters())
     samples = []
     real_sample = engine._sample
@@ -130,7 +133,7 @@ def test_each_type_is_sampled_from_its_own_newest_matches(django_db_setup, monke
     with engine._index_only():
         counts, top, type_newest, densities = engine._type_counts(prepared, cap=3)
         sampled, _ = engine._facet_sample(prepared, counts=counts, type_newest=type_newest, densities=densities)
-    assert top == 20 * search_backends.ID_BLOCK
+    assert top == 20 * postgres.ID_BLOCK
     practices = SearchEntry.objects.filter(kind="practice").order_by("-pk")
     assert type_newest["practice"] == practices.values_list("pk", flat=True)[0]
     assert len(samples) == 1  # every stratum found in its own newest blocks: no second pass over all matches

@@ -4,7 +4,7 @@ Ranking a common word's matches starts from its newest ones. GIN returns
 matches in no useful order, so finding the newest meant reading and sorting
 every match (tens of thousands of heap rows). With the block as a token, GIN
 itself narrows a word to the newest blocks (``人才 & (eb26 | eb25)``) and only
-those few rows are read. The block size is ``search_backends.ID_BLOCK``.
+those few rows are read. The block size is ``experiences.search.engines.postgres.ID_BLOCK``.
 
 The generated expression cannot be altered in place before PostgreSQL 17: the
 column and its index are rebuilt. SQLite keeps its FTS5 table, where rowid

@@ -1,19 +1,17 @@
-"""Full-text search over practices, recommendations and document sections.
+"""The index: each practice, recommendation and document section as a SearchEntry.
 
-Indexing: each item becomes a SearchEntry whose columns hold its words as
-segmented by jieba in search mode (so 中关村自主创新示范区 is found by 中关村
-and by 示范区), place tokens (``p420100`` for 武汉 and ``p420000`` for 湖北, so
-a place query finds what is linked to the places under it), theme tokens and
-the distinct characters of its title (for one-character queries). Querying: the reader's
-text is parsed into quoted literals (experiences.text.query) and matched by
-SQLite FTS5 or a PostgreSQL tsvector; the backend follows the database vendor.
+Each item becomes a SearchEntry whose columns hold its words as segmented by
+jieba in search mode (so 中关村自主创新示范区 is found by 中关村 and by 示范区),
+place tokens (``p420100`` for 武汉 and ``p420000`` for 湖北, so a place query
+finds what is linked to the places under it), theme tokens and the distinct
+characters of its title (for one-character queries). The full-text index over
+those columns is the engine's (migrations 0003 and 0006).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple
 
@@ -21,11 +19,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from taggit.models import TaggedItem
 
-from . import segmentation
-from .bulk import insert_rows
-from .lessons import kind_of
-from .models import Place, PlaceAlias, Practice, Recommendation, SearchEntry, Section, SourceDocument, Status, Theme
-from .text.query import Query, Term, index_words, parse_query, unique_characters
+from .. import segmentation
+from ..bulk import insert_rows
+from ..lessons import kind_of
+from ..models import Place, Practice, Recommendation, SearchEntry, Section, SourceDocument, Status, Theme
+from ..text.query import index_words, unique_characters
 
 BATCH = 2000
 
@@ -278,133 +276,3 @@ def rebuild(*, progress: Callable[[int, int], None] | None = None) -> int:
                     "INSERT INTO experiences_searchentry_fts(experiences_searchentry_fts) VALUES ('rebuild')"
                 )
         return index_documents(SourceDocument.objects.values_list("pk", flat=True), progress=progress)
-
-
-# --- queries -----------------------------------------------------------------------
-
-
-def place_codes_for(text: str) -> tuple[str, ...]:
-    """The adcode(s) a query word names: a full name, a unique short name or an alias."""
-    gazetteer = segmentation.gazetteer()
-    entries = gazetteer.surfaces.get(text)
-    if not entries:
-        return ()
-    aliases = [e for e in entries if e.kind == "alias"]
-    chosen = aliases or [e for e in entries if e.kind == "name"] or entries
-    best = min(chosen, key=lambda e: ({"province": 0, "prefecture": 1, "county": 2}[e.level], e.adcode))
-    return (best.adcode,)
-
-
-def understand(raw: str) -> Query:
-    return parse_query(
-        raw,
-        cut=lambda text: segmentation.segmenter().cut(text),
-        to_simplified=to_simplified,
-        place_codes=place_codes_for,
-    )
-
-
-@dataclass
-class Filters:
-    kind: str | None = None
-    document: int | None = None
-    place: Place | None = None
-    theme: Theme | None = None
-    include_drafts: bool = False
-    newest_first: bool = False  # else by relevance
-
-
-@dataclass
-class Hit:
-    entry_id: int
-    kind: str
-    object_id: int
-    document_id: int
-    score: float
-
-
-@dataclass
-class Facet:
-    value: str
-    label: str
-    count: int
-    more: bool = False  # the count is a floor: more than ``count`` match
-    share: int | None = None  # percent of a sample, when the total itself is a floor
-
-
-@dataclass
-class Results:
-    query: Query
-    total: int = 0
-    hits: list[Hit] = field(default_factory=list)
-    facets: dict[str, list[Facet]] = field(default_factory=dict)
-
-
-def _filter_terms(filters: Filters) -> list[Term]:
-    """Place and theme filters are index tokens too: one full-text query does all the matching."""
-    terms = []
-    if filters.place is not None:
-        terms.append(Term((f"p{filters.place.adcode}",)))
-    if filters.theme is not None:
-        terms.append(Term((f"t{filters.theme.pk}",)))
-    return terms
-
-
-def search(
-    query: Query, *, filters: Filters, offset: int = 0, limit: int = 20, totals: bool = True, total: int | None = None
-) -> Results:
-    """Ranked hits ``offset:offset+limit``; with ``totals``, also the match count and facet counts.
-
-    ``total``: the match count from an earlier call with ``totals``, which spares counting again.
-    """
-    results = Results(query=query)
-    if query.empty:
-        return results
-    from .search_backends import backend
-
-    engine = backend()
-    prepared = engine.prepare([*query.terms, *_filter_terms(filters)], filters)
-    if totals and limit > 0:
-        results.total, results.facets, results.hits = engine.results(prepared, offset=offset, limit=limit)
-    elif totals:
-        results.total, results.facets = engine.totals(prepared)
-    elif limit > 0:
-        results.hits = engine.page(prepared, offset=offset, limit=limit, total=total)
-    return results
-
-
-@dataclass
-class Suggestion:
-    kind: str
-    label: str
-    url: str
-
-
-def suggest(raw: str, *, include_drafts: bool = False, limit: int = 8) -> list[Suggestion]:
-    """What a reader may mean while typing: themes, places (aliases too) and matching titles."""
-    from django.db.models import Q
-
-    text = to_simplified(tidy_for_suggestions(raw))
-    if not text:
-        return []
-    found = [
-        Suggestion("theme", theme.name, theme.get_absolute_url())
-        for theme in Theme.objects.filter(name__icontains=text).order_by("parent_id", "order")[:3]
-    ]
-    places = Place.objects.filter(Q(name__startswith=text) | Q(short_name__startswith=text)).order_by("level", "adcode")
-    found += [Suggestion("place", place.name, place.get_absolute_url()) for place in places[:3]]
-    for alias in PlaceAlias.objects.filter(name__startswith=text).select_related("place")[:2]:
-        found.append(Suggestion("place", f"{alias.name}（{alias.place.name}）", alias.place.get_absolute_url()))
-    query = understand(text)
-    if not query.empty and len(found) < limit:
-        hits = search(query, filters=Filters(include_drafts=include_drafts), limit=limit - len(found), totals=False)
-        from .search_results import hydrate
-
-        found += [Suggestion(r.kind, r.title, r.url) for r in hydrate(hits.hits, query=query, published_only=True)]
-    return found[:limit]
-
-
-def tidy_for_suggestions(raw: str) -> str:
-    from .text.query import tidy
-
-    return tidy(raw)[:30]

@@ -7,12 +7,13 @@ from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
 
-from . import browsing
-from .lessons import is_lesson, kind_of
-from .models import Practice, Recommendation, SearchEntry, Section
-from .search import Hit, Query
-from .text.passages import Fragment
-from .text.snippets import snippet
+from .. import browsing
+from ..lessons import is_lesson, kind_of
+from ..models import Practice, Recommendation, SearchEntry, Section
+from ..text.passages import Fragment
+from ..text.query import Query
+from ..text.snippets import snippet
+from .types import Hit
 
 
 @dataclass

@@ -1,27 +1,24 @@
-"""The two full-text engines behind experiences.search: SQLite FTS5 and PostgreSQL tsvector.
+"""PostgreSQL: a tsvector per entry with a GIN index, ranked by ts_rank over a window of the newest matches.
 
-Both receive only quoted literals built from parsed terms (never the reader's
-text as syntax) and run the same SQL shape: a match, a count, a ranked page,
-and facet counts grouped in the database.
+The planner steering (why ``enable_seqscan`` is off for the search's own
+statements, why the match is a fenced subquery, why the newest matches are
+looked for in id blocks) is explained where each is done, below; the README's
+performance section gives the measurements behind it.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from django.conf import settings
 from django.db import connection, transaction
 
-from . import search_facets
-from .models import SearchEntry
-from .text.query import Term
+from ...text.query import Term
+from .. import facets
+from ..types import Hit
+from . import base
+from .base import LESSON_BOOST, Engine, Prepared, exact_total
 
-# Above this many matches, place and theme facets are counted on a sample.
-FACET_SAMPLE = 500
-# SQLite: above this many matches, bm25 ranks the most recent RANK_WINDOW of them
-# (a scan FTS5 can stop early) rather than all of them.
-RANK_WINDOW = 10000
 # PostgreSQL: ts_rank reads each candidate's whole tsvector (kilobytes, out of line),
 # so it ranks the most recent POSTGRES_RANK_WINDOW matches, then lists the rest newest first.
 POSTGRES_RANK_WINDOW = 1000
@@ -33,197 +30,6 @@ POSTGRES_RANK_WINDOW = 1000
 ID_BLOCK = 4096
 MAX_BLOCKS = 4
 NARROW_ABOVE = 4
-# Lessons rank 1.5 times higher than document sections matching as well.
-LESSON_BOOST = "(CASE WHEN e.kind = 'section' THEN 1.0 ELSE 1.5 END)"
-
-
-@dataclass
-class Prepared:
-    match: str
-    where: str
-    params: list
-    filters: object
-
-
-class Engine:
-    def literal(self, word: str) -> str:
-        raise NotImplementedError
-
-    def phrase(self, words: tuple[str, ...]) -> str:
-        raise NotImplementedError
-
-    def any_of(self, parts: list[str]) -> str:
-        raise NotImplementedError
-
-    def all_of(self, parts: list[str]) -> str:
-        raise NotImplementedError
-
-    def match_expression(self, terms: list[Term]) -> str:
-        parts = []
-        for term in terms:
-            text = self.phrase(term.words) if term.phrase else self.all_of([self.literal(w) for w in term.words])
-            if term.places:
-                text = self.any_of([text, *(self.literal(f"p{code}") for code in term.places)])
-            parts.append(text)
-        return self.all_of(parts)
-
-    def prepare(self, terms: list[Term], filters) -> Prepared:
-        where, params = self.where(filters)
-        return Prepared(self.match_expression(terms), where, params, filters)
-
-    def where(self, filters) -> tuple[str, list]:
-        clauses, params = [], []
-        if not filters.include_drafts:
-            clauses.append("e.published = %s")
-            params.append(True)
-        if filters.kind:
-            clauses.append("e.kind = %s")
-            params.append(filters.kind)
-        if filters.document:
-            clauses.append("e.document_id = %s")
-            params.append(filters.document)
-        return (" AND ".join(clauses) or "1 = 1"), params
-
-    def _run(self, sql: str, params: list) -> list[tuple]:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-
-    def totals(self, prepared: Prepared) -> tuple[int, dict]:
-        """The number of matches and every facet's counts (type, document, province, theme).
-
-        Matches are counted exactly up to ``exact_total()`` per type, as
-        Elasticsearch does by default: past it a count only says "more than"
-        (``Facet.more``; ``facets["more"]``), which spares reading every one of
-        a very common word's tens of thousands of matches to count them.
-        """
-        raise NotImplementedError
-
-    def page(self, prepared: Prepared, *, offset: int, limit: int, total: int | None = None) -> list:
-        """Hits ``offset:offset+limit`` in rank order (``total``: the match count, if already known)."""
-        raise NotImplementedError
-
-    def results(self, prepared: Prepared, *, offset: int, limit: int) -> tuple[int, dict, list]:
-        """``totals`` and ``page`` together: what one results page needs."""
-        total, facets = self.totals(prepared)
-        hits = self.page(prepared, offset=offset, limit=limit, total=total) if total and limit > 0 else []
-        return total, facets, hits
-
-    def kinds(self, prepared: Prepared) -> list[str]:
-        return [prepared.filters.kind] if prepared.filters.kind else [k for k, _ in SearchEntry.Kind.choices]
-
-    def typed(self, match: str, kind: str) -> str:
-        """``match`` among one type's entries: the type is a token of every entry (``kpractice``…)."""
-        return self.all_of([match, self.literal(f"k{kind}")])
-
-
-class SQLiteEngine(Engine):
-    """FTS5. Every query runs the match first, once, inside a subquery; CROSS JOIN keeps
-    SQLite's planner from looping over the entries and re-running the match for each."""
-
-    def literal(self, word: str) -> str:
-        return '"' + word.replace('"', '""') + '"'
-
-    def phrase(self, words):
-        return self.literal(" ".join(words))
-
-    def any_of(self, parts):
-        return "(" + " OR ".join(parts) + ")" if len(parts) > 1 else parts[0]
-
-    def all_of(self, parts):
-        return "(" + " AND ".join(parts) + ")" if len(parts) > 1 else parts[0]
-
-    def prepare(self, terms: list[Term], filters) -> Prepared:
-        """Visibility, type and document become index tokens: every question is one FTS5 match.
-
-        No join with the entries table is needed to count or rank, which keeps
-        a common word's tens of thousands of matches inside FTS5's C code.
-        """
-        extra = []
-        if not filters.include_drafts:
-            extra.append(Term(("vis1",)))
-        if filters.kind:
-            extra.append(Term((f"k{filters.kind}",)))
-        if filters.document:
-            extra.append(Term((f"d{filters.document}",)))
-        return Prepared(self.match_expression([*terms, *extra]), "1 = 1", [], filters)
-
-    def _count(self, match: str, *, limit: int) -> int:
-        """Matches of ``match``, counted up to ``limit`` (FTS5 stops reading there)."""
-        sql = (
-            "SELECT count(*) FROM (SELECT rowid FROM experiences_searchentry_fts "
-            "WHERE experiences_searchentry_fts MATCH %s LIMIT %s)"
-        )
-        return self._run(sql, [match, limit])[0][0]
-
-    def totals(self, prepared: Prepared) -> tuple[int, dict]:
-        cap = exact_total()
-        counts = {kind: self._count(self.typed(prepared.match, kind), limit=cap + 1) for kind in self.kinds(prepared)}
-        counts = {kind: n for kind, n in counts.items() if n}
-        total, _ = search_facets.total_of(counts, cap=cap)
-        if not total:
-            return 0, {}
-        sampled = search_facets.sample_sizes(counts, size=FACET_SAMPLE)
-        parts, args = [], []
-        for kind, size in sampled.items():
-            parts.append(
-                "SELECT e.id, e.kind, e.object_id, e.document_id FROM (SELECT rowid AS id "
-                "FROM experiences_searchentry_fts WHERE experiences_searchentry_fts MATCH %s LIMIT %s) f "
-                "CROSS JOIN experiences_searchentry e ON e.id = f.id"
-            )
-            args += [self.typed(prepared.match, kind), size]
-        sql = f"WITH m AS MATERIALIZED ({' UNION ALL '.join(parts)}) {search_facets.facets_sql('m')}"
-        rows = self._run(sql, args)
-        return total, search_facets.build(counts=counts, sampled=sampled, rows=rows, cap=cap)
-
-    def page(self, prepared: Prepared, *, offset: int, limit: int, total: int | None = None):
-        """Ranked by bm25 in FTS5, then lessons boosted over sections within a window of the best matches."""
-        from .search import Hit
-
-        if prepared.filters.newest_first:  # the entries' ids grow with each (re)indexing: newest first
-            newest = (
-                "SELECT rowid AS id, 0 AS rank FROM experiences_searchentry_fts "
-                "WHERE experiences_searchentry_fts MATCH %s ORDER BY rowid DESC LIMIT %s OFFSET %s"
-            )
-            rows = sorted(self._rows(newest, [prepared.match, limit, offset]), key=lambda r: -r[0])  # the join's order
-            return [Hit(i, kind, object_id, document_id, 0.0) for i, _rank, kind, object_id, document_id in rows]
-        window = offset + limit + max(limit, 50)
-        if total is None or total >= RANK_WINDOW:  # unknown, or possibly a floor
-            total = self._count(prepared.match, limit=RANK_WINDOW + 1)
-        if total <= RANK_WINDOW:
-            ranked = (
-                "SELECT rowid AS id, rank FROM experiences_searchentry_fts "
-                "WHERE experiences_searchentry_fts MATCH %s ORDER BY rank LIMIT %s"
-            )
-            args = [prepared.match, window]
-        else:
-            ranked = (
-                "SELECT id, rank FROM (SELECT rowid AS id, rank FROM experiences_searchentry_fts "
-                "WHERE experiences_searchentry_fts MATCH %s ORDER BY rowid DESC LIMIT %s) ORDER BY rank LIMIT %s"
-            )
-            args = [prepared.match, RANK_WINDOW, min(window, RANK_WINDOW)]
-        rows = self._rows(ranked, args)
-        # bm25 is negative, lower is better: curated lessons come before the sections supporting them.
-        hits = sorted(rows, key=lambda r: (r[1] * (1.0 if r[2] == "section" else 1.5), r[0]))
-        if total > RANK_WINDOW and offset + limit > RANK_WINDOW:
-            # Past the ranked window, the remaining matches follow newest first.
-            tail = (
-                "SELECT rowid AS id, 0 AS rank FROM experiences_searchentry_fts "
-                "WHERE experiences_searchentry_fts MATCH %s ORDER BY rowid DESC LIMIT %s OFFSET %s"
-            )
-            hits += sorted(
-                self._rows(tail, [prepared.match, offset + limit - RANK_WINDOW, RANK_WINDOW]), key=lambda r: -r[0]
-            )
-        return [Hit(i, kind, object_id, document_id, float(rank)) for i, rank, kind, object_id, document_id in hits][
-            offset : offset + limit
-        ]
-
-    def _rows(self, ranked: str, args: list) -> list[tuple]:
-        sql = (
-            f"SELECT f.id, f.rank, e.kind, e.object_id, e.document_id FROM ({ranked}) f "
-            "CROSS JOIN experiences_searchentry e ON e.id = f.id"
-        )
-        return self._run(sql, args)
 
 
 class PostgresEngine(Engine):
@@ -297,7 +103,7 @@ class PostgresEngine(Engine):
         cap = exact_total()
         with self._index_only():
             counts, top, type_newest, densities = self._type_counts(prepared, cap=cap)
-            total, _ = search_facets.total_of(counts, cap=cap)
+            total, _ = facets.total_of(counts, cap=cap)
             if not total:
                 return 0, {}, []
             sampled, rows = self._facet_sample(prepared, counts=counts, type_newest=type_newest, densities=densities)
@@ -307,7 +113,7 @@ class PostgresEngine(Engine):
                 estimate = sum(density * top for density in densities.values())
                 newest = self._newest(prepared, n=window, estimate=estimate) if offset < window else []
                 hits = self._hits(prepared, newest=newest, offset=offset, limit=limit)
-        return total, search_facets.build(counts=counts, sampled=sampled, rows=rows, cap=cap), hits
+        return total, facets.build(counts=counts, sampled=sampled, rows=rows, cap=cap), hits
 
     def page(self, prepared: Prepared, *, offset: int, limit: int, total: int | None = None):
         """ts_rank orders the newest POSTGRES_RANK_WINDOW matches; the others follow newest first."""
@@ -354,7 +160,7 @@ class PostgresEngine(Engine):
     def _facet_sample(
         self, prepared: Prepared, *, counts: dict, type_newest: dict, densities: dict
     ) -> tuple[dict, list]:
-        """Each type's share of FACET_SAMPLE matches, taken among its newest, and their facet counts.
+        """Each type's share of base.FACET_SAMPLE matches, taken among its newest, and their facet counts.
 
         A stratified sample: practices, recommendations and sections carry
         different places and themes, and the newest matches may all be of one
@@ -362,7 +168,7 @@ class PostgresEngine(Engine):
         newest matches, up to the type's newest entry (see ``_newest``), so a
         common word's matches are not all read.
         """
-        wanted = search_facets.sample_sizes(counts, size=FACET_SAMPLE)
+        wanted = facets.sample_sizes(counts, size=base.FACET_SAMPLE)
         blocks = {
             kind: self._blocks(n=size, density=densities[kind], top=type_newest[kind]) if counts[kind] > size else None
             for kind, size in wanted.items()
@@ -385,7 +191,7 @@ class PostgresEngine(Engine):
         sql = (
             f"WITH s AS MATERIALIZED ({' UNION ALL '.join(parts)}) "
             "SELECT 'sample', '', s.kind, count(*) FROM s GROUP BY s.kind UNION ALL "
-            f"{search_facets.facets_sql('s')}"
+            f"{facets.facets_sql('s')}"
         )
         rows = self._run(sql, args)
         sampled = {kind: n for facet, _, kind, n in rows if facet == "sample"}
@@ -439,8 +245,6 @@ class PostgresEngine(Engine):
 
         Newest first (``filters.newest_first``): the same ids in their own order, nothing ranked.
         """
-        from .search import Hit
-
         window = POSTGRES_RANK_WINDOW
         rows = []
         if offset < window and prepared.filters.newest_first:
@@ -463,16 +267,3 @@ class PostgresEngine(Engine):
             tail = f"SELECT e.id, e.kind, e.object_id, e.document_id, 0 {matches} ORDER BY e.id DESC LIMIT %s OFFSET %s"
             rows += self._run(tail, [*args, offset + limit - start, start])
         return [Hit(*row[:4], float(row[4] or 0)) for row in rows][:limit]
-
-
-def exact_total() -> int:
-    """Up to how many matches per type are counted exactly (KBASE_SEARCH_EXACT_TOTAL)."""
-    return settings.KBASE_SEARCH_EXACT_TOTAL
-
-
-def backend() -> Engine:
-    if connection.vendor == "postgresql":
-        return PostgresEngine()
-    if connection.vendor == "sqlite":
-        return SQLiteEngine()
-    raise NotImplementedError(f"search is not available on {connection.vendor}")

@@ -13,8 +13,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from .lessons import KINDS
-from .models import Place, SearchEntry, SourceDocument, Theme
+from ..lessons import KINDS
+from ..models import Place, SearchEntry, SourceDocument, Theme
+from .types import Facet
 
 
 def facets_sql(sample: str) -> str:
@@ -85,8 +86,6 @@ def build(*, counts: dict[str, int], sampled: dict[str, int], rows: list[tuple],
 
 
 def _label(*, types: list[tuple[str, int]], estimated: dict[str, list[tuple[str, int]]], cap: int) -> dict:
-    from .search import Facet
-
     def top(rows, limit):
         return sorted(rows, key=lambda row: (-row[1], row[0]))[:limit]
 
