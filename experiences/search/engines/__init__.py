@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connections, router
 
+from ...models import SearchEntry
 from .base import Engine, Prepared, exact_total
 from .postgres import PostgresEngine
 from .sqlite import SQLiteEngine
@@ -12,8 +13,11 @@ __all__ = ["Engine", "PostgresEngine", "Prepared", "SQLiteEngine", "backend", "e
 
 
 def backend() -> Engine:
-    if connection.vendor == "postgresql":
-        return PostgresEngine()
-    if connection.vendor == "sqlite":
-        return SQLiteEngine()
-    raise NotImplementedError(f"search is not available on {connection.vendor}")
+    """The engine of the database this request reads from: a read replica when kbase.replicas allows."""
+    alias = router.db_for_read(SearchEntry)
+    vendor = connections[alias].vendor
+    if vendor == "postgresql":
+        return PostgresEngine(alias)
+    if vendor == "sqlite":
+        return SQLiteEngine(alias)
+    raise NotImplementedError(f"search is not available on {vendor}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 
 from ...models import SearchEntry
 from ...text.query import Term
@@ -30,6 +30,9 @@ class Prepared:
 
 
 class Engine:
+    def __init__(self, alias: str = "default"):
+        self.alias = alias  # the database it reads: the primary, or a read replica
+
     def literal(self, word: str) -> str:
         raise NotImplementedError
 
@@ -69,7 +72,7 @@ class Engine:
         return (" AND ".join(clauses) or "1 = 1"), params
 
     def _run(self, sql: str, params: list) -> list[tuple]:
-        with connection.cursor() as cursor:
+        with connections[self.alias].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import replace
 
-from django.db import connection, transaction
+from django.db import connections, transaction
 
 from ...text.query import Term
 from .. import facets
@@ -63,7 +63,7 @@ class PostgresEngine(Engine):
         Plain index scans stay on: the match is fenced off (``_matches``), so
         no btree can stand in for GIN, and the facet and ranking joins want them.
         """
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(using=self.alias), connections[self.alias].cursor() as cursor:
             cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
             seqscan, _ = cursor.fetchone()
             try:
