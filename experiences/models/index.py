@@ -38,9 +38,16 @@ class SearchEntry(models.Model):
 
     The text columns hold the item's words as segmented by jieba (search mode)
     plus the tokens of its places and themes; the full-text index itself is
-    engine specific and lives beside this table (an FTS5 table on SQLite, a
-    generated tsvector column on PostgreSQL; see migration 0002). Kept in step
-    by ``experiences.search``.
+    engine specific and lives beside this table: an FTS5 table on SQLite
+    (migration 0003), a stored generated tsvector column with a GIN index on
+    PostgreSQL (migration 0006). Kept in step by ``experiences.search``.
+
+    Why the tsvector is not declared here (a ``GeneratedField`` with a
+    ``SearchVectorField`` output and a ``GinIndex``): this one model serves
+    both databases, and the column's expression (``to_tsvector``, ``setweight``,
+    the id-block token) has no SQLite counterpart, so Django could not create
+    the table on SQLite. Each engine's index is made by its own migration
+    instead, and no query reads the column through the ORM.
     """
 
     class Kind(models.TextChoices):
