@@ -143,7 +143,7 @@ def for_theme(*, theme: Theme, user) -> Selection:
 
 def for_comparison(*, data: QueryDict, user) -> Selection:
     """A comparison's practices (experiences.comparing), filed by place: each city's column becomes a chapter."""
-    from experiences.comparing import MIN_PLACES, CompareForm
+    from experiences.comparing import MIN_PLACES, CompareForm, practices_in
 
     form = CompareForm(data)
     if not form.is_valid() or len(form.cleaned_data["places"]) < MIN_PLACES:
@@ -153,8 +153,7 @@ def for_comparison(*, data: QueryDict, user) -> Selection:
     practices, _recommendations = _visible(user)
     items: list[tuple[str, int]] = []
     for place in places:
-        data = {"place": place.adcode, "theme": theme.slug if theme else "", "q": query}
-        selected = PracticeFilterSet(data=data, queryset=practices).qs.order_by("-created_at", "-pk")
+        selected = practices_in(place, theme=theme, query=query, practices=practices).order_by("-created_at", "-pk")
         taken = {pk for _kind, pk in items}
         items += [item for item in _take(PRACTICE, selected, already=len(items)) if item[1] not in taken]
     names = "、".join(p.name for p in places)

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from .lessons import KINDS
 from .models import Place, Practice, Recommendation, SourceDocument, Status, Theme, code_prefix, sees_unpublished
+from .text.places import MUNICIPALITIES
 
 NEWEST_FIRST = ("-created_at", "-pk")
 
@@ -240,11 +241,10 @@ def top_places(counts: dict[str, PlaceCount], *, limit: int = 10) -> list[PlaceC
     Practices and recommendations alike: a city whose reports gave 21 recommendations
     and no practice is among the most documented, not missing from the list.
     """
-    municipalities = {"110000", "120000", "310000", "500000"}
     candidates = [
         c
         for c in counts.values()
-        if c.total and (c.place.level == Place.Level.PREFECTURE or c.place.adcode in municipalities)
+        if c.total and (c.place.level == Place.Level.PREFECTURE or c.place.adcode in MUNICIPALITIES)
     ]
     return sorted(candidates, key=lambda c: (-c.total, -c.practices, c.place.pinyin))[:limit]
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .filters import PracticeFilterSet
 from .models import Place, Practice, Theme
-from .places import resolve_place
+from .places import resolve_place, shown_name
 
 MIN_PLACES, MAX_PLACES = 2, 5
 PER_CELL = 5  # titles shown in a cell; the count and a link give the rest
@@ -45,11 +45,7 @@ class PlacesField(forms.CharField):
     def prepare_value(self, value):
         """Codes from a link (420100,330100) show as names where the name says the same."""
         if isinstance(value, str) and re.fullmatch(r"[0-9,\s]+", value):
-            names = []
-            for code in filter(None, _SEPARATORS.split(value)):
-                place = resolve_place(code)
-                names.append(place.name if place is not None and resolve_place(place.name) == place else code)
-            return "、".join(names)
+            return "、".join(shown_name(code) for code in filter(None, _SEPARATORS.split(value)))
         return value
 
     def clean(self, value):
@@ -137,6 +133,13 @@ def _list_url(place: Place, *, theme: Theme | None, query: str) -> str:
     return reverse("experiences:practice_list") + "?" + urlencode(params)
 
 
+def practices_in(place: Place, *, theme: Theme | None, query: str, practices: QuerySet[Practice]) -> QuerySet:
+    """A column's practices: the practice list's own filters (the place with the places under it, the
+    theme with its sub-themes, the words), so a count here is the count of the list it links to."""
+    data = {"place": place.adcode, "theme": theme.slug if theme else "", "q": query}
+    return PracticeFilterSet(data=data, queryset=practices).qs
+
+
 def compare(*, places: list[Place], theme: Theme | None, query: str, practices: QuerySet[Practice]) -> Comparison:
     """The table for these places (in order), practices limited to ``practices`` (what the user may see)."""
     themes = _row_themes(theme)
@@ -148,8 +151,7 @@ def compare(*, places: list[Place], theme: Theme | None, query: str, practices: 
     unfiled = Row(None, [])
     columns = []
     for place in places:
-        data = {"place": place.adcode, "theme": theme.slug if theme else "", "q": query}
-        selected = PracticeFilterSet(data=data, queryset=practices).qs
+        selected = practices_in(place, theme=theme, query=query, practices=practices)
         cells = _cells(selected, row_of=row_of, by_parent=theme is None)
         for pk, row in rows.items():
             cell = cells.get(pk, Cell())

@@ -9,8 +9,9 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from .browsing import documents_for_place
 from .models import Place, Practice, Recommendation, SearchEntry, SourceDocument, Theme
-from .places import resolve_place
+from .places import resolve_place, shown_name
 from .text.query import tidy
 from .widgets import QuickSelect
 
@@ -69,11 +70,7 @@ class PlaceField(forms.CharField):
 
     def prepare_value(self, value):
         """A facet link's code (330000) shows as the name it stands for (浙江省), where the name says the same."""
-        if isinstance(value, str) and value.strip().isdigit():
-            place = resolve_place(value)
-            if place is not None and resolve_place(place.name) == place:
-                return place.name
-        return value
+        return shown_name(value) if isinstance(value, str) else value
 
     def clean(self, value):
         value = super().clean(value)
@@ -263,6 +260,4 @@ class DocumentFilterSet(django_filters.FilterSet):
         return queryset.order_by(*self.ORDERS[value])
 
     def filter_place(self, queryset, name, value):
-        places = Place.objects.filter(adcode__startswith=value.code_prefix).values("pk")
-        links = SourceDocument.places.through.objects.filter(place__in=places)
-        return queryset.filter(pk__in=links.values("sourcedocument_id"))
+        return documents_for_place(value, visible=queryset).order_by(*queryset.query.order_by)

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from .browsing import LESSON_INDEX, ThemeNode
 from .models import Place
+from .text.places import MUNICIPALITIES
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,6 @@ class Overview:
             "themes": [asdict(b) for b in self.themes],
             "years": [asdict(b) for b in self.years],
         }
-
-
-MUNICIPALITIES = frozenset({"110000", "120000", "310000", "500000"})
 
 
 def areas(counts: dict[tuple[str, str], int]) -> tuple[list[Area], list[Area]]:

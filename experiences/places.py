@@ -33,6 +33,16 @@ def resolve_place(term: str) -> Place | None:
     return alias.place if alias else None
 
 
+def shown_name(term: str) -> str:
+    """How a typed or linked place reads back in a form: a code (330000) as its name (浙江省), unless the
+    name would stand for another place (鼓楼区 is Nanjing's; Xuzhou's 320302 stays a code)."""
+    if term.strip().isdigit():
+        place = resolve_place(term)
+        if place is not None and resolve_place(place.name) == place:
+            return place.name
+    return term
+
+
 def find_places(term: str, *, limit: int = 30) -> list[Place]:
     """Places a reader may mean by ``term``: names and short names containing it, pinyin and aliases
     beginning with it, codes; with or without lessons, provinces first (the /places/ search)."""
