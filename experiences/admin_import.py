@@ -212,18 +212,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     def _submit_all(self, request: HttpRequest, batch: ImportBatch) -> None:
         """The batch's drafts to review: its documents, practices, and recommendations with their sub-points."""
-        moved = 0
-        for model in (SourceDocument, Practice, Recommendation):
-            field = "import_batch" if model is SourceDocument else "document__import_batch"
-            drafts = model.objects.filter(**{field: batch}, status=Status.DRAFT).order_by("pk")
-            outcome = workflow.apply(drafts, action="submit", user=request.user)
-            moved += len(outcome.moved)
-            for obj, reason in outcome.refused:
-                self.message_user(
-                    request, _("%(item)s：%(reason)s") % {"item": obj, "reason": reason}, messages.WARNING
-                )
-        if moved:
-            self.message_user(request, _("已提交审核 %(n)d 项。") % {"n": moved}, messages.SUCCESS)
+        outcome = workflow.submit_import(batch, user=request.user)
+        for obj, reason in outcome.refused:
+            self.message_user(request, _("%(item)s：%(reason)s") % {"item": obj, "reason": reason}, messages.WARNING)
+        if outcome.moved:
+            self.message_user(request, _("已提交审核 %(n)d 项。") % {"n": len(outcome.moved)}, messages.SUCCESS)
 
     def _progress(self, request: HttpRequest, batch: ImportBatch):
         writing = batch.state == ImportBatch.State.WRITING

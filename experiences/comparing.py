@@ -13,6 +13,7 @@ the list it links to shows.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .caching import cached
 from .filters import PracticeFilterSet
 from .models import Place, Practice, Theme
 from .places import resolve_place, shown_name
@@ -138,6 +140,20 @@ def practices_in(place: Place, *, theme: Theme | None, query: str, practices: Qu
     theme with its sub-themes, the words), so a count here is the count of the list it links to."""
     data = {"place": place.adcode, "theme": theme.slug if theme else "", "q": query}
     return PracticeFilterSet(data=data, queryset=practices).qs
+
+
+def cached_comparison(
+    *, places: list[Place], theme: Theme | None, query: str, practices: QuerySet[Practice], variant: str
+) -> Comparison:
+    """``compare``, kept per content version and audience (``variant``): a province's column counts
+    thousands of links."""
+    key = ",".join(p.adcode for p in places) + f"|{theme.pk if theme else ''}|{query}"
+    return cached(
+        f"compare:{hashlib.sha1(key.encode()).hexdigest()}",
+        lambda: compare(places=places, theme=theme, query=query, practices=practices),
+        variant=variant,
+        shared=False,  # model instances: kept in this process only
+    )
 
 
 def compare(*, places: list[Place], theme: Theme | None, query: str, practices: QuerySet[Practice]) -> Comparison:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
@@ -172,13 +170,12 @@ def compare(request: HttpRequest) -> HttpResponse:
         need_more = len(places) < comparing.MIN_PLACES
         if not need_more:
             visible = Visible(request)
-            theme, words = form.cleaned_data["theme"], form.cleaned_data["q"]
-            key = ",".join(p.adcode for p in places) + f"|{theme.pk if theme else ''}|{words}"
-            comparison = cached(
-                f"compare:{hashlib.sha1(key.encode()).hexdigest()}",
-                lambda: comparing.compare(places=places, theme=theme, query=words, practices=visible.practices),
+            comparison = comparing.cached_comparison(
+                places=places,
+                theme=form.cleaned_data["theme"],
+                query=form.cleaned_data["q"],
+                practices=visible.practices,
                 variant=visible.variant,
-                shared=False,
             )
     context = {
         "form": form,

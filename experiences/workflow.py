@@ -185,3 +185,18 @@ def publish_new(items: Iterable, *, comment: str = "") -> None:
             outcome = apply(items, action=action, system=True)
             if outcome.refused:
                 raise ValueError(f"cannot {action}: {outcome.refused[0][1]}")
+
+
+def submit_import(batch, *, user) -> Outcome:
+    """Everything an import wrote that is still a draft, to review: its documents, their practices, and
+    their recommendations with the sub-points (one unit of work per kind)."""
+    from .models import Practice, Recommendation
+
+    total = Outcome()
+    for model in (SourceDocument, Practice, Recommendation):
+        field = "import_batch" if model is SourceDocument else "document__import_batch"
+        outcome = apply(model.objects.filter(**{field: batch}, status=Status.DRAFT).order_by("pk"), action=SUBMIT,
+                        user=user)  # fmt: skip
+        total.moved += outcome.moved
+        total.refused += outcome.refused
+    return total
