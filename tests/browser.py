@@ -51,7 +51,10 @@ def skip_marks() -> list:
     return [
         pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no chromium at {CHROMIUM}"),
         pytest.mark.skipif(not redis_answers(REDIS_DEFAULT), reason=f"no Redis at {REDIS_DEFAULT}"),
-        pytest.mark.skipif(same_engine_as_tests() is not None, reason="browser journeys run on SQLite"),
+        pytest.mark.skipif(
+            same_engine_as_tests() is not None and not os.environ.get("KBASE_BROWSER_ON_POSTGRES"),
+            reason="browser journeys run on SQLite (KBASE_BROWSER_ON_POSTGRES=1 runs them on PostgreSQL too)",
+        ),
     ]
 
 
