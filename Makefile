@@ -26,7 +26,8 @@ install: $(STAMP)
 # The interface's translations (locale/<lang>/LC_MESSAGES/*.po), compiled for gettext.
 MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
 %.mo: %.po | $(STAMP)
-	msgfmt --check-format -o $@ $<
+	@if command -v msgfmt >/dev/null; then msgfmt --check-format -o $@ $<; \
+	else echo "msgfmt (gettext) not found: the English interface stays off until it is installed" >&2; fi
 
 messages: $(MO)
 
