@@ -50,16 +50,14 @@ def built(n: int) -> bool:
     return Practice.objects.count() >= n and SearchEntry.objects.filter(kind="practice").count() >= n
 
 
-def build(n: int, *, seed: int = 7) -> None:
-    from django.contrib.contenttypes.models import ContentType
+def build(n: int, *, hidden: float = 0.0, seed: int = 7) -> None:
+    """N published practices (and a tenth as many recommendations), plus, with ``hidden``, that share
+    of all lessons not public: drafts in draft documents, lessons awaiting review, withdrawn ones."""
     from django.core.management import call_command
-    from taggit.models import Tag, TaggedItem
 
-    from experiences import content
-    from experiences.bulk import insert_rows
-    from experiences.models import Place, Practice, Recommendation, SourceDocument, Status, Theme
+    from experiences import content, search
+    from experiences.models import Place, Status, Theme
     from experiences.seeding import seed as load_seed
-    from experiences.text.fingerprint import content_hash
 
     call_command("migrate", verbosity=0)
     load_seed()
@@ -67,79 +65,138 @@ def build(n: int, *, seed: int = 7) -> None:
     pool = []
     for path in sorted((ROOT / "fixtures" / "seed" / "documents").glob("*.txt")):
         pool += [s for s in re.findall(r"[^。]+。", path.read_text(encoding="utf-8")) if 10 <= len(s) <= 200]
-    places = list(Place.objects.exclude(level=Place.Level.PROVINCE).values_list("pk", "name"))
-    themes = list(Theme.objects.filter(parent__isnull=False).values_list("pk", flat=True))
-    tags = [Tag.objects.get_or_create(name=f"关键词{i}", defaults={"slug": f"bench-tag-{i}"})[0].pk for i in range(300)]
-    per_document = 100
+    vocabulary = {
+        "pool": pool,
+        "places": list(Place.objects.exclude(level=Place.Level.PROVINCE).values_list("pk", "name")),
+        "themes": list(Theme.objects.filter(parent__isnull=False).values_list("pk", flat=True)),
+        "tags": _bench_tags(300),
+    }
+    hidden_n = round(n * hidden / (1 - hidden)) if hidden else 0
     started = time.perf_counter()
-    # One unit of work (experiences.content): it indexes and counts what was written when it ends.
-    # Synthetic rows get no history: a revision of 100,000 generated lessons would measure nothing real.
-    unit = content.writing(comment="benchmark base", history=False)
-    with unit as work:
+    # One unit of work (experiences.content) that counts what was written when it ends. Synthetic
+    # rows get no history (a revision of 100,000 generated lessons would measure nothing real), and
+    # they are indexed afterwards by a rebuild, which is measured as such.
+    with content.writing(comment="benchmark base", history=False) as work:
         work.rebuild_counts()
-        documents = [
-            SourceDocument(
-                title=f"{rng.choice(places)[1]}经验材料第{i}号",
-                kind="experience_material",
-                text="".join(rng.sample(pool, 20)),
-                status=Status.PUBLISHED,
-            )
-            for i in range(n // per_document)
-        ]
-        for document in documents:
-            document.content_hash = content_hash(document.text)
-        SourceDocument.objects.bulk_create(documents, batch_size=500)
-        practices = []
-        for document in documents:
-            sentences = re.findall(r"[^。]+。", document.text)
-            for _ in range(per_document):
-                place = rng.choice(places)
-                body = "".join(rng.sample(pool, 3))
-                practices.append(
-                    Practice(
-                        title=f"{place[1]}:{rng.choice(pool)[:18].rstrip(',。')}",
-                        summary=rng.choice(pool),
-                        body=body,
-                        excerpt=rng.choice(sentences).rstrip("。"),
-                        document=document,
-                        status=Status.PUBLISHED,
-                    )
-                )
-        Practice.objects.bulk_create(practices, batch_size=2000)
-        recommendations = [
-            Recommendation(
-                title=rng.choice(pool)[:30], body="".join(rng.sample(pool, 2)), document=d, status=Status.PUBLISHED
-            )
-            for d in documents
-            for _ in range(10)
-        ]
-        Recommendation.objects.bulk_create(recommendations, batch_size=2000)
-        links = {"place": set(), "theme": set()}
-        for practice in practices:
-            links["place"].add((practice.pk, rng.choice(places)[0]))
-            links["theme"].update((practice.pk, t) for t in rng.sample(themes, 2))
-        insert_rows(Practice.places.through, ["practice", "place"], sorted(links["place"]))
-        insert_rows(Practice.themes.through, ["practice", "theme"], sorted(links["theme"]))
-        content_type = ContentType.objects.get_for_model(Practice).pk
-        tagged = {(content_type, p.pk, t) for p in practices for t in rng.sample(tags, 2)}
-        insert_rows(TaggedItem, ["content_type", "object_id", "tag"], sorted(tagged))
-        recommendation_places = {(r.pk, rng.choice(places)[0]) for r in recommendations}
-        insert_rows(Recommendation.places.through, ["recommendation", "place"], sorted(recommendation_places))
-        work.created(SourceDocument, [d.pk for d in documents])
-        work.created(Practice, [p.pk for p in practices])
-        work.created(Recommendation, [r.pk for r in recommendations])
-        print(f"  wrote {len(practices)} practices, {len(recommendations)} recommendations "
-              f"in {time.perf_counter() - started:.0f} s")  # fmt: skip
-        started = time.perf_counter()
-    print(f"  indexed and counted them in {time.perf_counter() - started:.0f} s")
-    # Planner statistics and (PostgreSQL) the visibility map, as autovacuum or an operator
-    # would leave them after a bulk load: without statistics PostgreSQL picks nested loops
-    # and counts take seconds; without the visibility map every index-only scan of a list
-    # page reads the table's rows too, which a running base does not do.
+        written = _lessons(rng, vocabulary, n=n, document_status=Status.PUBLISHED, statuses=[Status.PUBLISHED])
+        if hidden_n:
+            # Half the hidden lessons are an import's drafts (draft documents); the rest sit in
+            # published documents, awaiting review or withdrawn.
+            written += _lessons(rng, vocabulary, n=hidden_n // 2, document_status=Status.DRAFT,
+                                statuses=[Status.DRAFT])  # fmt: skip
+            written += _lessons(rng, vocabulary, n=hidden_n - hidden_n // 2, document_status=Status.PUBLISHED,
+                                statuses=[Status.REVIEW, Status.ARCHIVED])  # fmt: skip
+        # Planner statistics for the counts at the end of the unit: without them PostgreSQL
+        # joins a million practices to their documents by nested loops (minutes, not seconds).
+        _analyze()
+    print(f"  wrote and counted {written} practices ({hidden_n} of them not public) and a tenth as many "
+          f"recommendations in {time.perf_counter() - started:.0f} s")  # fmt: skip
+    started = time.perf_counter()
+    entries = search.rebuild(progress=_progress_printer())
+    print(f"  rebuilt the search index from scratch ({entries} entries) in {time.perf_counter() - started:.0f} s")
+    # The visibility map (PostgreSQL), as autovacuum would leave it after a bulk load: without it
+    # every index-only scan of a list page reads the table's rows too, which a running base does not do.
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+
+def _analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _progress_printer():
+    started, shown = time.perf_counter(), [0]
+
+    def progress(done: int, total: int) -> None:
+        if done * 10 // total > shown[0]:
+            shown[0] = done * 10 // total
+            print(f"    indexed {done} / {total} ({time.perf_counter() - started:.0f} s)", flush=True)
+
+    return progress
+
+
+def _bench_tags(count: int) -> list[int]:
+    from taggit.models import Tag
+
+    return [
+        Tag.objects.get_or_create(name=f"关键词{i}", defaults={"slug": f"bench-tag-{i}"})[0].pk for i in range(count)
+    ]
+
+
+def _lessons(rng, vocabulary, *, n: int, document_status: str, statuses: list[str]) -> int:
+    """N practices in documents of 100, ten recommendations per document, and their links."""
+    from experiences.models import Practice, Recommendation, SourceDocument
+    from experiences.text.fingerprint import content_hash
+
+    pool, places = vocabulary["pool"], vocabulary["places"]
+    per_document = 100
+    documents = [
+        SourceDocument(
+            title=f"{rng.choice(places)[1]}经验材料第{i}号",
+            kind="experience_material",
+            text="".join(rng.sample(pool, 20)),
+            status=document_status,
+        )
+        for i in range(max(1, n // per_document))
+    ]
+    for document in documents:
+        document.content_hash = content_hash(document.text)
+    SourceDocument.objects.bulk_create(documents, batch_size=500)
+    practices = []
+    for document in documents:
+        sentences = re.findall(r"[^。]+。", document.text)
+        for _ in range(min(per_document, n - len(practices))):
+            place = rng.choice(places)
+            practices.append(
+                Practice(
+                    title=f"{place[1]}:{rng.choice(pool)[:18].rstrip(',。')}",
+                    summary=rng.choice(pool),
+                    body="".join(rng.sample(pool, 3)),
+                    excerpt=rng.choice(sentences).rstrip("。"),
+                    document=document,
+                    status=statuses[0] if len(statuses) == 1 else rng.choice(statuses),
+                )
+            )
+    Practice.objects.bulk_create(practices, batch_size=2000)
+    recommendations = [
+        Recommendation(
+            title=rng.choice(pool)[:30],
+            body="".join(rng.sample(pool, 2)),
+            document=d,
+            status=statuses[0] if len(statuses) == 1 else rng.choice(statuses),
+        )
+        for d in documents
+        for _ in range(10)
+    ]
+    Recommendation.objects.bulk_create(recommendations, batch_size=2000)
+    _links(rng, vocabulary, practices=practices, recommendations=recommendations)
+    return len(practices)
+
+
+def _links(rng, vocabulary, *, practices: list, recommendations: list) -> None:
+    from django.contrib.contenttypes.models import ContentType
+    from taggit.models import TaggedItem
+
+    from experiences.bulk import insert_rows
+    from experiences.models import Practice, Recommendation
+
+    places, themes, tags = vocabulary["places"], vocabulary["themes"], vocabulary["tags"]
+    links = {"place": set(), "theme": set()}
+    for practice in practices:
+        links["place"].add((practice.pk, rng.choice(places)[0]))
+        links["theme"].update((practice.pk, t) for t in rng.sample(themes, 2))
+    insert_rows(Practice.places.through, ["practice", "place"], sorted(links["place"]))
+    insert_rows(Practice.themes.through, ["practice", "theme"], sorted(links["theme"]))
+    content_type = ContentType.objects.get_for_model(Practice).pk
+    tagged = {(content_type, p.pk, t) for p in practices for t in rng.sample(tags, 2)}
+    insert_rows(TaggedItem, ["content_type", "object_id", "tag"], sorted(tagged))
+    recommendation_places = {(r.pk, rng.choice(places)[0]) for r in recommendations}
+    insert_rows(Recommendation.places.through, ["recommendation", "place"], sorted(recommendation_places))
 
 
 def timed(functions: dict[str, Callable[[], object]], repeat: int, *, cold: bool = False) -> dict[str, list[float]]:
@@ -241,13 +298,19 @@ def measure(repeat: int, *, naive_repeat: int, only: str = "", queries: list[str
               f"{max(cold_p95):.1f} ms cold (target < 50)")  # fmt: skip
 
 
+def base_name(args) -> str:
+    """A kept base's name: its size and its share of non-public lessons."""
+    hidden = f"_hidden{round(args.hidden * 100)}" if args.hidden else ""
+    return f"search_bench_{args.practices}{hidden}"
+
+
 def restart(args, folder: Path) -> None:
     from django.db import connections
 
     connections.close_all()
     if not args.database_url or args.database_url.startswith("sqlite"):
-        (folder / f"bench_{args.practices}.sqlite3").unlink(missing_ok=True)
-    fresh_database(args.database_url, name_suffix=f"search_bench_{args.practices}", folder=folder, sqlite_name="")
+        (folder / f"{base_name(args)}.sqlite3").unlink(missing_ok=True)
+    fresh_database(args.database_url, name_suffix=base_name(args), folder=folder, sqlite_name="")
 
 
 def main() -> int:
@@ -259,17 +322,19 @@ def main() -> int:
     parser.add_argument("--reuse", default="", help="keep the base (SQLite file in this folder) for later runs")
     parser.add_argument("--only", choices=["search", "pages"], default="")
     parser.add_argument("--queries", default="", help="comma-separated queries instead of the fixed set")
+    parser.add_argument("--hidden", type=float, default=0.0,
+                        help="share of lessons not public (drafts, pending, withdrawn), e.g. 0.2")  # fmt: skip
     parser.add_argument("--build-only", action="store_true", help="build (or check) the kept base, measure nothing")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.reuse or tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        suffix = f"search_bench_{args.practices}" if args.reuse else "search_bench"
+        suffix = base_name(args) if args.reuse else "search_bench"
         os.environ["DATABASE_URL"] = fresh_database(
             args.database_url,
             name_suffix=suffix,
             folder=folder,
-            sqlite_name=f"bench_{args.practices}.sqlite3",
+            sqlite_name=f"{base_name(args)}.sqlite3",
             keep=bool(args.reuse),
         )
         os.environ["DEBUG"] = "1"
@@ -290,7 +355,7 @@ def main() -> int:
             if args.reuse:  # an incomplete kept base (an interrupted build): start again from empty
                 restart(args, folder)
             print(f"building {args.practices} practices on {vendor} …")
-            build(args.practices)
+            build(args.practices, hidden=args.hidden)
         if args.build_only:
             return 0
         queries = [q for q in args.queries.split(",") if q.strip()] or QUERIES

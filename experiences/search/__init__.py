@@ -1,7 +1,8 @@
 """Full-text search over practices, recommendations and document sections.
 
 - ``indexing``: what each item puts in the index (SearchEntry), kept in step
-  by experiences.content's units of work; ``rebuild`` redoes it all.
+  by experiences.content's units of work; ``rebuilding``: all of it again,
+  beside the old index on PostgreSQL, then swapped in.
 - ``querying``: a reader's words parsed into quoted literals
   (experiences.text.query), matched and ranked by the engine, plus suggestions.
 - ``engines``: SQLite FTS5 or PostgreSQL tsvector, following the database vendor.
@@ -18,7 +19,6 @@ from .indexing import (
     index,
     index_documents,
     place_tokens,
-    rebuild,
     remove,
     searched_text,
     section_text,
@@ -26,6 +26,7 @@ from .indexing import (
     to_simplified,
 )
 from .querying import place_codes_for, search, suggest, tidy_for_suggestions, understand
+from .rebuilding import rebuild
 from .types import Facet, Filters, Hit, Results, Suggestion
 
 __all__ = [

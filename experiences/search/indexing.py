@@ -16,7 +16,7 @@ from functools import cache
 from typing import NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import transaction
 from taggit.models import TaggedItem
 
 from .. import segmentation
@@ -260,19 +260,3 @@ def index_documents(documents: Iterable[int], *, progress: Callable[[int, int], 
 
 def remove(kind: str, ids: Iterable[int]) -> None:
     SearchEntry.objects.filter(kind=kind, object_id__in=list(ids)).delete()
-
-
-def rebuild(*, progress: Callable[[int, int], None] | None = None) -> int:
-    """Drop and rebuild the whole index (``manage.py rebuild_search_index``, or its job).
-
-    One transaction: readers search the old index until the new one commits,
-    and a rebuild stopped by its time limit leaves the old index whole.
-    """
-    with transaction.atomic():
-        SearchEntry.objects.all().delete()
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "INSERT INTO experiences_searchentry_fts(experiences_searchentry_fts) VALUES ('rebuild')"
-                )
-        return index_documents(SourceDocument.objects.values_list("pk", flat=True), progress=progress)
