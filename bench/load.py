@@ -166,6 +166,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=60, help="length of each measured run")
     parser.add_argument("--users", type=int, default=8, help="simulated readers")
     parser.add_argument("--rate", type=float, default=12, help="requests per second offered in the paced runs")
+    parser.add_argument("--quiet-only", action="store_true", help="readers only: no import or exports meanwhile")
     parser.add_argument("--job-worker-concurrency", type=int, default=1, help="as the README recipe")
     args = parser.parse_args()
     if not redis_answers(args.redis_url):
@@ -198,6 +199,8 @@ def main() -> int:
             print(row(f"{workers} worker(s), quiet, {args.rate:g} req/s offered", paced))
             flat_out = measure(seconds=args.seconds // 2, prefix=folder / f"qc{workers}")
             print(row(f"{workers} worker(s), quiet, capacity", flat_out))
+            if args.quiet_only:
+                continue
             thread, report = jobs_in_background(stack, run=run, counties=counties)
             time.sleep(3)  # the uploads are in and the exports queued
             paced = measure(seconds=args.seconds, prefix=folder / f"jr{workers}", rate=args.rate)

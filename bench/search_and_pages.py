@@ -259,7 +259,8 @@ def measure(repeat: int, *, naive_repeat: int, only: str = "", queries: list[str
         print(f"\n{header}  (search is never cached)")
     searches = {q: (lambda q=q: get("/search/", {"q": q})) for q in queries} if only != "pages" else {}
     for q, samples in timed(searches, repeat).items():
-        baseline = timed({q: lambda q=q: naive(q)}, naive_repeat)[q]
+        # --naive-repeat 0 skips the baseline: at a million practices one scan takes up to a minute.
+        baseline = timed({q: lambda q=q: naive(q)}, naive_repeat)[q] if naive_repeat else [float("nan")]
         ratio = statistics.median(baseline) / statistics.median(samples)
         search_p95.append(p95(samples))
         print(f"/search/?q={q:32s} {statistics.median(samples):8.1f} {p95(samples):8.1f} "
@@ -290,12 +291,16 @@ def measure(repeat: int, *, naive_repeat: int, only: str = "", queries: list[str
             cold_p95.append(p95(cold[label]))
             print(f"{label:42s} {statistics.median(warm[label]):8.1f} {p95(warm[label]):8.1f} "
                   f"{statistics.median(cold[label]):10.1f} {p95(cold[label]):9.1f}")  # fmt: skip
+    # The targets at 100,000 practices (DESIGN.md §6) and at a million.
+    million = Practice.objects.count() >= 1_000_000
+    search_target, warm_target, cold_target = (150, 80, 200) if million else (100, 50, None)
     if search_p95:
         print(f"\n{connection.vendor}: search p95 worst {max(search_p95):.1f} ms, median of p95s "
-              f"{statistics.median(search_p95):.1f} ms (target < 100)")  # fmt: skip
+              f"{statistics.median(search_p95):.1f} ms (target < {search_target})")  # fmt: skip
     if page_p95:
+        cold = f", cold < {cold_target}" if cold_target else ""
         print(f"{connection.vendor}: pages p95 worst {max(page_p95):.1f} ms warm, "
-              f"{max(cold_p95):.1f} ms cold (target < 50)")  # fmt: skip
+              f"{max(cold_p95):.1f} ms cold (target warm < {warm_target}{cold})")  # fmt: skip
 
 
 def base_name(args) -> str:

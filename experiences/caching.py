@@ -130,7 +130,12 @@ class CachedCountPaginator(Paginator):
         queryset = self.object_list
         if not isinstance(queryset, QuerySet) or top <= bottom:
             return list(queryset[bottom:top])
-        keys = list(queryset.values_list("pk", flat=True)[bottom:top])
+        located = queryset.values_list("pk", flat=True)[bottom:top]
+        # The keys are cached per content version like the count: a place's or theme's first page
+        # walks thousands of links to find its twenty rows, again for every reader otherwise.
+        sql, params = located.query.sql_with_params()
+        digest = hashlib.sha256(repr((sql, params)).encode("utf-8")).hexdigest()
+        keys = cached("page-keys", lambda: list(located), variant=digest)
         rows = (
             self.fetch(queryset.model._default_manager.filter(pk__in=keys))
             if self.fetch

@@ -139,3 +139,84 @@ def test_each_type_is_sampled_from_its_own_newest_matches(django_db_setup, monke
     assert len(samples) == 1  # every stratum found in its own newest blocks: no second pass over all matches
     assert samples[0]["practice"] == range(0, 1)
     assert set(sampled) == set(counts)
+
+
+def clone_entries(kind: str, word: str, ids: list[int]) -> None:
+    """Copies of a seed entry matching ``word`` at these ids (as if indexed over a long time)."""
+    source = SearchEntry.objects.filter(kind=kind, published=True, body__contains=word).first()
+    SearchEntry.objects.bulk_create(
+        SearchEntry(
+            id=pk,
+            kind=kind,
+            object_id=10**9 + pk,
+            document_id=source.document_id,
+            published=True,
+            title=source.title,
+            body=source.body,
+            tags=source.tags,
+            chars=source.chars,
+        )
+        for pk in ids
+    )
+
+
+def postgres_engine():
+    engine = engines.backend()
+    if not isinstance(engine, engines.PostgresEngine):
+        pytest.skip("id blocks are a PostgreSQL index token")
+    return engine
+
+
+def test_a_type_clearly_past_the_cap_in_its_newest_blocks_is_not_counted_on(django_db_setup, monkeypatch):
+    engine = postgres_engine()
+    # Practices matching 人才 in every other id from block 10 to block 12: far more than a cap of 5.
+    clone_entries("practice", "人才", list(range(10 * postgres.ID_BLOCK, 12 * postgres.ID_BLOCK, 2)))
+    monkeypatch.setattr(postgres, "MIN_PROBE", 5)  # the seed's own block holds a few dozen matches
+    prepared = engine.prepare(list(search.understand("人才").terms), search.Filters(kind="practice"))
+    scans = []
+    real = engine._count_rows
+    monkeypatch.setattr(engine, "_count_rows", lambda *a, **k: scans.append(k["limit"]) or real(*a, **k))
+    with engine._index_only():
+        counts, *_ = engine._type_counts(prepared, cap=5)
+    assert counts["practice"] == 6  # "more than 5"
+    assert scans == [postgres.PROBE_BLOCKS * postgres.ID_BLOCK + 1]  # decided from the probe alone
+    assert SearchEntry.objects.filter(kind="practice", body__contains="人才").count() > 5
+
+
+def test_a_type_rare_in_its_newest_blocks_is_counted_exactly(django_db_setup):
+    engine = postgres_engine()
+    # One new match far past the seed's block: the probe sees too few to estimate from.
+    clone_entries("practice", "人才", [30 * postgres.ID_BLOCK])
+    prepared = engine.prepare(list(search.understand("人才").terms), search.Filters(kind="practice"))
+    with engine._index_only():
+        counts, *_ = engine._type_counts(prepared, cap=10_000)
+    expected = SearchEntry.objects.filter(kind="practice", published=True, body__contains="人才").count()
+    matched = search.search(search.understand("人才"), filters=search.Filters(kind="practice")).total
+    assert counts["practice"] == matched
+    assert matched >= expected
+
+
+def test_newest_matches_are_the_same_when_the_estimate_is_far_off(django_db_setup):
+    engine = postgres_engine()
+    # Matches spread thinly over forty blocks: an estimate of "very common" starts far too narrow.
+    clone_entries("practice", "人才", [block * postgres.ID_BLOCK + 7 for block in range(1, 41)])
+    prepared = engine.prepare(list(search.understand("人才").terms), search.Filters())
+    with engine._index_only():
+        widened = engine._newest(prepared, n=30, estimate=10**7)
+        plain = engine._newest_among(prepared, n=30)
+    assert widened == plain
+    assert len(plain) == 30
+
+
+def test_a_word_common_only_in_the_newest_blocks_is_counted_exactly(django_db_setup, monkeypatch):
+    engine = postgres_engine()
+    # Dense among the newest entries, rare among the oldest (the seed): the newest blocks alone
+    # would put it far past the cap; the oldest ones say otherwise, so it is counted.
+    clone_entries("practice", "人才", list(range(10 * postgres.ID_BLOCK, 11 * postgres.ID_BLOCK, 8)))
+    monkeypatch.setattr(postgres, "MIN_PROBE", 5)
+    prepared = engine.prepare(list(search.understand("人才").terms), search.Filters(kind="practice"))
+    with engine._index_only():
+        counts, *_ = engine._type_counts(prepared, cap=1000)
+        every = engine._count_rows(prepared, {"practice": ("practice", None)}, limit=10**6)["practice"][0]
+    assert 512 < every < 1000
+    assert counts["practice"] == every  # exact, not "more than 1,000"

@@ -30,6 +30,17 @@ POSTGRES_RANK_WINDOW = 1000
 ID_BLOCK = 4096
 MAX_BLOCKS = 4
 NARROW_ABOVE = 4
+# Counting (``_type_counts``): each type is first counted in its newest and oldest PROBE_BLOCKS
+# blocks; with at least MIN_PROBE matches in each, an estimated total (from the lower density) over
+# CLEARLY_MORE times the cap is taken as "more than the cap" without counting on. With 100 matches
+# the estimate's standard error is about a tenth; 1.5 times the cap is five of them.
+PROBE_BLOCKS = 1
+MIN_PROBE = 100
+CLEARLY_MORE = 1.5
+# Memory for one search's bitmaps and sorts (see ``_index_only``).
+SEARCH_WORK_MEM = "32MB"
+# The newest matches (``_newest``) are looked for in ever wider spans of blocks, up to this many.
+WIDEST_BLOCKS = 64
 
 
 class PostgresEngine(Engine):
@@ -62,14 +73,26 @@ class PostgresEngine(Engine):
         and restored as soon as the search's own statements have run.
         Plain index scans stay on: the match is fenced off (``_matches``), so
         no btree can stand in for GIN, and the facet and ranking joins want them.
+
+        ``work_mem`` is raised the same way: in PostgreSQL's default 4 MB, the
+        bitmap of a common word's matches at a million entries turns lossy
+        (whole pages instead of rows), and every row on those pages is
+        rechecked by decompressing its vector.
         """
         with transaction.atomic(using=self.alias), connections[self.alias].cursor() as cursor:
-            cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
-            seqscan, _ = cursor.fetchone()
+            cursor.execute(
+                "SELECT current_setting('enable_seqscan'), current_setting('work_mem'), "
+                "set_config('enable_seqscan', 'off', true), set_config('work_mem', %s, true)",
+                [SEARCH_WORK_MEM],
+            )
+            seqscan, work_mem, _, _ = cursor.fetchone()
             try:
                 yield
             finally:
-                cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [seqscan])
+                cursor.execute(
+                    "SELECT set_config('enable_seqscan', %s, true), set_config('work_mem', %s, true)",
+                    [seqscan, work_mem],
+                )
 
     def prepare(self, terms: list[Term], filters) -> Prepared:
         """The document filter is an index token (as on SQLite): GIN intersects it with the words."""
@@ -124,38 +147,99 @@ class PostgresEngine(Engine):
 
     def _type_counts(self, prepared: Prepared, *, cap: int) -> tuple[dict, int, dict, dict]:
         """Matches per type (up to ``cap + 1``), the newest entry id, each type's newest entry id,
-        and each type's share of the entries.
+        and each type's density (matches per entry id where its entries lie).
 
         Each type is a token of the index (``kpractice``…), so GIN finds a
-        type's matches directly and reading stops at the cap. A type counted
-        up to the cap reached id ``reach`` doing so (matches come in id order,
-        roughly): its matches are about ``(cap + 1) / reach`` of all entries.
+        type's matches directly. But GIN hands over all of a word's matches
+        at once: for a word in most entries, most of a million, which takes
+        it about 200 ms before the first row is read, however few are
+        wanted. So each type is first counted in its newest and its oldest
+        PROBE_BLOCKS id blocks only (GIN intersects the word with those
+        blocks' tokens). A type whose lower density of the two puts its
+        estimated total (density times the span of its ids) clearly above
+        the cap is past the cap, which is all the page says of it ("超过
+        10,000 条"); any other is counted over all its entries, up to the
+        cap: a word that is not very common, whose matches GIN reads quickly.
+
         A type's newest entry (index ``searchentry_kind_newest``) is where its
         newest matches are looked for: the newest entries may all be of
         another type (a batch of recommendations indexed after the practices).
         """
+        extent, top = self._extents(self.kinds(prepared))
+        probes = {}
+        for kind, (oldest, newest) in extent.items():
+            newest_blocks = range(max(oldest, newest - PROBE_BLOCKS * ID_BLOCK + 1) // ID_BLOCK, newest // ID_BLOCK + 1)
+            probes[kind] = (kind, newest_blocks)
+            if newest_blocks[0] > oldest // ID_BLOCK + PROBE_BLOCKS:
+                # Also the type's oldest blocks: a word the newest reports use more than the older
+                # ones (a new programme's name) must not be taken for one used as often throughout.
+                probes[f"{kind}|old"] = (kind, range(oldest // ID_BLOCK, oldest // ID_BLOCK + PROBE_BLOCKS))
+        # Every match in the probed blocks is read (no limit): within a few blocks rows lie in no
+        # particular physical order, so the first ones read would say nothing of how many there are.
+        counted = self._count_rows(prepared, probes, limit=PROBE_BLOCKS * ID_BLOCK + 1)
+        counts, densities, recount = {}, {}, {}
+        for kind, (oldest, newest) in extent.items():
+            n = counted[kind][0]
+            start = probes[kind][1][0] * ID_BLOCK
+            densities[kind] = n / (newest - max(oldest, start) + 1)
+            if start <= oldest and n <= cap:
+                counts[kind] = n  # the probe saw all of the type's entries
+                continue
+            samples = [(n, densities[kind])]
+            if f"{kind}|old" in counted:
+                old_n = counted[f"{kind}|old"][0]
+                old_start = probes[f"{kind}|old"][1][0] * ID_BLOCK
+                samples.append((old_n, old_n / (PROBE_BLOCKS * ID_BLOCK - max(0, oldest - old_start))))
+            if (
+                all(m >= MIN_PROBE for m, _ in samples)
+                and min(d for _, d in samples) * (newest - oldest + 1) > CLEARLY_MORE * cap
+            ):
+                counts[kind] = cap + 1
+            else:
+                recount[kind] = (kind, None)
+        if recount:
+            for kind, (n, span) in self._count_rows(prepared, recount, limit=cap + 1).items():
+                oldest, newest = extent[kind]
+                counts[kind] = n
+                densities[kind] = n / (newest - oldest + 1) if n <= cap else _density(n, span)
+        counts = {kind: n for kind, n in counts.items() if n}
+        return counts, top, {kind: newest for kind, (_oldest, newest) in extent.items()}, densities
+
+    def _extents(self, kinds: list[str]) -> tuple[dict[str, tuple[int, int]], int]:
+        """Each type's oldest and newest entry ids (types without entries left out), and the newest id."""
         scans, args = [], []
-        for kind in self.kinds(prepared):
-            matches, match_args = self._matches(replace(prepared, match=self.typed(prepared.match, kind)))
-            scans.append(f"SELECT CAST(%s AS TEXT), count(*), max(c.id) FROM (SELECT e.id {matches} LIMIT %s) c")
+        for kind in kinds:
             # Read from the (kind, id) index. With ``kind = %s`` the planner walks the primary key
-            # backwards instead, past every newer entry of the other types (3 ms behind 10,000
-            # recommendations); a range on kind leaves it an ordering only that index provides.
-            newest_sql = (
-                f"SELECT e.id FROM {self.from_sql} WHERE e.kind BETWEEN %s AND %s "
-                "ORDER BY e.kind DESC, e.id DESC LIMIT 1"
+            # instead, past every entry of the other types; a range on kind leaves it an ordering
+            # only that index provides.
+            edge = (
+                f"SELECT e.id FROM {self.from_sql} WHERE e.kind BETWEEN %s AND %s ORDER BY e.kind {{0}}, e.id {{0}} "
+                "LIMIT 1"
             )
-            scans.append(f"SELECT CAST(%s AS TEXT), -1, ({newest_sql})")
-            args += [kind, *match_args, cap + 1, kind, kind, kind]
-        sql = f"{' UNION ALL '.join(scans)} UNION ALL SELECT 'top', 0, max(e.id) FROM {self.from_sql}"
-        rows = self._run(sql, args)
-        top = next((reach or 0 for kind, _, reach in rows if kind == "top"), 0)
-        # Rows with a count of -1 carry a type's newest entry id, not a count.
-        type_newest = {kind: reach or 0 for kind, n, reach in rows if n == -1}
-        counted = [(kind, n, reach) for kind, n, reach in rows if kind != "top" and n > 0]
-        counts = {kind: n for kind, n, _ in counted}
-        densities = {kind: (n if n <= cap else n * top / max(reach, 1)) / max(top, 1) for kind, n, reach in counted}
-        return counts, top, type_newest, densities
+            scans.append(f"SELECT CAST(%s AS TEXT), ({edge.format('ASC')}), ({edge.format('DESC')})")
+            args += [kind, kind, kind, kind, kind]
+        scans.append(f"SELECT 'top', 0, max(e.id) FROM {self.from_sql}")
+        rows = self._run(" UNION ALL ".join(scans), args)
+        top = next((newest or 0 for kind, _, newest in rows if kind == "top"), 0)
+        return {kind: (oldest, newest) for kind, oldest, newest in rows if kind != "top" and newest}, top
+
+    def _count_rows(self, prepared: Prepared, scans_of: dict[str, tuple[str, range | None]], *, limit: int) -> dict:
+        """Per label: the matches of its type (in its id blocks, if any) up to ``limit``, and the span
+        of ids that held the middle half of them."""
+        if not scans_of:
+            return {}
+        scans, args = [], []
+        for label, (kind, blocks) in scans_of.items():
+            typed = self._narrowed(replace(prepared, match=self.typed(prepared.match, kind)), blocks)
+            matches, match_args = self._matches(typed)
+            # Matches come in the table's physical order: id order, but for rows written later into
+            # space left on earlier pages. The quartiles, unlike the extremes, are not thrown off by those.
+            scans.append(
+                "SELECT CAST(%s AS TEXT), count(*), percentile_disc(0.75) WITHIN GROUP (ORDER BY c.id) "
+                f"- percentile_disc(0.25) WITHIN GROUP (ORDER BY c.id) FROM (SELECT e.id {matches} LIMIT %s) c"
+            )
+            args += [label, *match_args, limit]
+        return {label: (n, span) for label, n, span in self._run(" UNION ALL ".join(scans), args)}
 
     def _facet_sample(
         self, prepared: Prepared, *, counts: dict, type_newest: dict, densities: dict
@@ -200,23 +284,35 @@ class PostgresEngine(Engine):
     def _newest(self, prepared: Prepared, *, n: int, estimate: float | None) -> list[int]:
         """The ids of the newest ``n`` matches, newest first.
 
-        Picking them among all of a common word's matches reads and sorts tens
-        of thousands of heap rows. Every entry's vector also holds its block of
-        ids (``eb<id / ID_BLOCK>``, migration 0006), so GIN first narrows the
-        word to the newest blocks likely to hold ``n`` matches (by ``estimate``,
-        the number of matches); only if they hold fewer are all matches sorted.
-        Either way the result is the same.
+        Picking them among all of a common word's matches reads and sorts
+        hundreds of thousands of heap rows (seconds at a million entries).
+        Every entry's vector also holds its block of ids (``eb<id / ID_BLOCK>``,
+        migration 0006), so GIN first narrows the word to the newest blocks
+        likely to hold ``n`` matches (by ``estimate``, the number of matches).
+        If they hold fewer (the estimate was off, or the newest entries are
+        of another type) the span is widened fourfold and tried again, so the
+        rows read stay within a few times ``n``; only past WIDEST_BLOCKS blocks
+        are all matches sorted. Either way the result is the same.
         """
-        blocks = None
-        if estimate is None or estimate > NARROW_ABOVE * n:  # else sorting a few thousand is cheap
-            [(top,)] = self._run(f"SELECT max(e.id) FROM {self.from_sql}", [])
-            blocks = self._blocks(n=n, density=estimate / top if estimate and top else None, top=top or 0)
-        for narrowed in [self._narrowed(prepared, blocks)] + ([prepared] if blocks else []):
-            matches, args = self._matches(narrowed)
-            ids = [row[0] for row in self._run(f"SELECT e.id {matches} ORDER BY e.id DESC LIMIT %s", [*args, n])]
+        if estimate is not None and estimate <= NARROW_ABOVE * n:  # sorting a few thousand is cheap
+            return self._newest_among(prepared, n=n)
+        [(top,)] = self._run(f"SELECT max(e.id) FROM {self.from_sql}", [])
+        if not top:
+            return []
+        density = estimate / top if estimate else None
+        span = max(int(2 * n / density) if density else 8 * n, ID_BLOCK)
+        while True:
+            first, last = max(0, top - span) // ID_BLOCK, top // ID_BLOCK
+            if first == 0 or last - first >= WIDEST_BLOCKS:
+                return self._newest_among(prepared, n=n)
+            ids = self._newest_among(self._narrowed(prepared, range(first, last + 1)), n=n)
             if len(ids) >= n:
-                break
-        return ids
+                return ids
+            span *= 4
+
+    def _newest_among(self, prepared: Prepared, *, n: int) -> list[int]:
+        matches, args = self._matches(prepared)
+        return [row[0] for row in self._run(f"SELECT e.id {matches} ORDER BY e.id DESC LIMIT %s", [*args, n])]
 
     @staticmethod
     def _blocks(*, n: int, density: float | None, top: int) -> range | None:
@@ -267,3 +363,8 @@ class PostgresEngine(Engine):
             tail = f"SELECT e.id, e.kind, e.object_id, e.document_id, 0 {matches} ORDER BY e.id DESC LIMIT %s OFFSET %s"
             rows += self._run(tail, [*args, offset + limit - start, start])
         return [Hit(*row[:4], float(row[4] or 0)) for row in rows][:limit]
+
+
+def _density(n: int, span: int | None) -> float:
+    """Matches per entry id, from ``n`` matches whose middle half spanned ``span`` ids."""
+    return n / 2 / max(span or 0, 1)
