@@ -25,8 +25,8 @@ def visible_lessons(model, user) -> QuerySet:
     """``model.objects.visible_to(user)``, the same rows, in a shape both planners list quickly.
 
     For readers, LessonQuerySet.published() joins the document to check its
-    status; SQLite then starts from the documents and sorts all 100,000
-    practices to show the newest six (300 ms). As a subquery on a computed
+    status; SQLite then starts from the documents and sorts every practice
+    to show the newest six (docs/performance.md). As a subquery on a computed
     ``document_id + 0`` the document check cannot drive the plan, and SQLite
     walks the (status, created_at) index newest first, stopping at the page.
     PostgreSQL plans the subquery as a hashed semi-join either way.
@@ -316,8 +316,20 @@ def _tree(direct: dict[int, list[int]], rolled: dict[int, list[int]]) -> list[Th
 CANDIDATES = 300
 
 
-def related_practices(practice: Practice, *, visible: QuerySet[Practice], limit: int = 5) -> list[Practice]:
-    """Other practices sharing the most themes (then places) with this one."""
+def related_practices(
+    practice: Practice, *, visible: QuerySet[Practice], limit: int = 5, keys: list[int] | None = None
+) -> list[Practice]:
+    """Other practices sharing the most themes (then places) with this one, ready for cards.
+
+    ``keys``: their ids, if already known (``related_keys``, cached per content version by the page).
+    """
+    keys = related_keys(practice, visible=visible, limit=limit) if keys is None else keys
+    found = {p.pk: p for p in practices_for_listing(Practice.objects.filter(pk__in=keys))}
+    return [found[key] for key in keys if key in found]
+
+
+def related_keys(practice: Practice, *, visible: QuerySet[Practice], limit: int = 5) -> list[int]:
+    """The ids of the other practices sharing the most themes (then places) with this one."""
     theme_ids = [t.pk for t in practice.themes.all()]
     place_ids = [p.pk for p in practice.places.all()]
     if not theme_ids and not place_ids:
@@ -345,9 +357,7 @@ def related_practices(practice: Practice, *, visible: QuerySet[Practice], limit:
     )
     candidates = visible.filter(pk__in=pool).values_list("pk", "created_at")
     ranked = sorted(candidates, key=lambda c: (-shared_themes[c[0]], -shared_places[c[0]], -c[1].timestamp(), -c[0]))
-    keys = [pk for pk, _ in ranked[:limit]]
-    found = {p.pk: p for p in practices_for_listing(Practice.objects.filter(pk__in=keys))}
-    return [found[key] for key in keys if key in found]
+    return [pk for pk, _ in ranked[:limit]]
 
 
 def visible_duplicate_of(document: SourceDocument, *, visible: QuerySet[SourceDocument]) -> SourceDocument | None:

@@ -84,6 +84,11 @@ class Visible:
             return self.counts("themes").get((kind, key), 0)
         return self.counts("totals").get((kind, "all"), 0)
 
+    def related_keys(self, practice: Practice) -> list[int]:
+        """A practice's related practices, per content version: ranking them reads hundreds of links."""
+        compute = lambda: browsing.related_keys(practice, visible=self.practices)  # noqa: E731
+        return cached("related", compute, variant=f"{self.variant}:{practice.pk}")
+
     def recommendation_cards(self, queryset):
         return browsing.recommendations_for_listing(browsing.in_reading_order(queryset), published_only=not self.staff)
 
@@ -288,7 +293,7 @@ def practice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "practice": practice,
         "passage": reading.source_passage(practice),
         "recommendations": browsing.in_reading_order(derived),
-        "related": browsing.related_practices(practice, visible=visible.practices),
+        "related": browsing.related_practices(practice, visible=visible.practices, keys=visible.related_keys(practice)),
     }
     return render(request, "experiences/practice_detail.html", context)
 

@@ -286,8 +286,8 @@ def _lower_priority(nice: int) -> None:  # pragma: no cover - runs in the child
 
     With autogroup scheduling (sched_autogroup_enabled), the CPU is divided
     between sessions before nice values count, so a niced child in the job
-    worker's session still took half of the machine from gunicorn's (measured
-    with bench/load.py: page p95 580 ms with jobs running, 210 ms without).
+    worker's session still took half of the machine from gunicorn's
+    (bench/load.py; docs/performance.md).
     The child takes a session of its own and lowers that session's weight.
     """
     with contextlib.suppress(OSError):

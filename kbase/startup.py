@@ -8,14 +8,11 @@ milliseconds at random requests, the p95 of the pages. So the worker loads
 them up front and moves them out of the collector's sight (``gc.freeze()``:
 they are never collected, which they would not be anyway).
 
-Measured over 210 page and search requests at 100,000 practices
-(bench/search_and_pages.py's base): with Python's defaults, three full
-collections of up to 68 ms; frozen, five of at most 12 ms, because the
-queries and model instances alive while a request runs are promoted to the
-oldest generation by the young collections it triggers. A young threshold of
-2,000 allocations (Python's is 700, from when heaps were small) lets most of
-them die young: one full collection of 9 ms, and less time in the collector in
-all (191 ms against 354 ms).
+Frozen, the remaining full collections are short but more frequent, because
+the queries and model instances alive while a request runs are promoted to
+the oldest generation by the young collections it triggers; a young threshold
+of 2,000 allocations (Python's is 700, from when heaps were small) lets most
+of them die young. docs/performance.md gives the measurements.
 """
 
 from __future__ import annotations

@@ -21,6 +21,32 @@ def page(client, **params) -> str:
     return response.content.decode()
 
 
+def clone_entries(kind: str, word: str, ids: list[int]) -> None:
+    """Copies of a seed entry matching ``word`` at these ids (as if indexed over a long time)."""
+    source = SearchEntry.objects.filter(kind=kind, published=True, body__contains=word).first()
+    SearchEntry.objects.bulk_create(
+        SearchEntry(
+            id=pk,
+            kind=kind,
+            object_id=10**9 + pk,
+            document_id=source.document_id,
+            published=True,
+            title=source.title,
+            body=source.body,
+            tags=source.tags,
+            chars=source.chars,
+        )
+        for pk in ids
+    )
+
+
+def postgres_engine():
+    engine = engines.backend()
+    if not isinstance(engine, engines.PostgresEngine):
+        pytest.skip("id blocks are a PostgreSQL index token")
+    return engine
+
+
 def test_past_the_cap_the_total_says_more_than_and_lists_that_many(client, settings):
     exact = page(client, q="人才")
     total = int(re.search(r"找到 (\d+) 条", exact).group(1))
@@ -103,23 +129,10 @@ def test_narrowing_to_the_newest_id_blocks_finds_the_same_newest_matches(django_
 
 
 def test_each_type_is_sampled_from_its_own_newest_matches(django_db_setup, monkeypatch):
-    engine = engines.backend()
-    if not isinstance(engine, engines.PostgresEngine):
-        pytest.skip("id blocks are a PostgreSQL index token")
+    engine = postgres_engine()
     # A recommendation indexed long after everything else (ids far past the seed's block):
     # the newest blocks then hold no practice, and the practices must not be missed for it.
-    source = SearchEntry.objects.filter(kind="recommendation", published=True, title__contains="人才").first()
-    SearchEntry.objects.create(
-        id=20 * postgres.ID_BLOCK,
-        kind="recommendation",
-        object_id=10**9,
-        document_id=source.document_id,
-        published=True,
-        title=source.title,
-        body=source.body,
-        tags=source.tags,
-        chars=source.chars,
-    )
+    clone_entries("recommendation", "人才", [20 * postgres.ID_BLOCK])
     monkeypatch.setattr(base, "FACET_SAMPLE", 2)  # a sample smaller than the seed's matches
     prepared = engine.prepare(list(search.understand("人才").terms), search.Filters())
     samples = []
@@ -139,32 +152,6 @@ def test_each_type_is_sampled_from_its_own_newest_matches(django_db_setup, monke
     assert len(samples) == 1  # every stratum found in its own newest blocks: no second pass over all matches
     assert samples[0]["practice"] == range(0, 1)
     assert set(sampled) == set(counts)
-
-
-def clone_entries(kind: str, word: str, ids: list[int]) -> None:
-    """Copies of a seed entry matching ``word`` at these ids (as if indexed over a long time)."""
-    source = SearchEntry.objects.filter(kind=kind, published=True, body__contains=word).first()
-    SearchEntry.objects.bulk_create(
-        SearchEntry(
-            id=pk,
-            kind=kind,
-            object_id=10**9 + pk,
-            document_id=source.document_id,
-            published=True,
-            title=source.title,
-            body=source.body,
-            tags=source.tags,
-            chars=source.chars,
-        )
-        for pk in ids
-    )
-
-
-def postgres_engine():
-    engine = engines.backend()
-    if not isinstance(engine, engines.PostgresEngine):
-        pytest.skip("id blocks are a PostgreSQL index token")
-    return engine
 
 
 def test_a_type_clearly_past_the_cap_in_its_newest_blocks_is_not_counted_on(django_db_setup, monkeypatch):

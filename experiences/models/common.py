@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 def detail_url(name: str, **kwargs) -> str:
     """``reverse()`` for the detail pages, resolved once per URL name and script prefix.
 
-    A list page links every card to its lesson, places and themes: some 200 ``reverse()`` calls, ~10 ms
-    of a 40 ms page. The URL patterns are fixed, so one is reversed with a marker that is then replaced.
+    A list page links every card to its lesson, places and themes: some 200 ``reverse()`` calls, a
+    quarter of the page's time (docs/performance.md). The URL patterns are fixed, so one is reversed
+    with a marker that is then replaced.
     Values are adcodes, slugs and ids, which need no quoting.
     """
     ((key, value),) = kwargs.items()

@@ -39,8 +39,9 @@ class SearchEntry(models.Model):
     The text columns hold the item's words as segmented by jieba (search mode)
     plus the tokens of its places and themes; the full-text index itself is
     engine specific and lives beside this table: an FTS5 table on SQLite
-    (migration 0003), a stored generated tsvector column with a GIN index on
-    PostgreSQL (migration 0006). Kept in step by ``experiences.search``.
+    (migration 0003), a stored generated tsvector column on PostgreSQL
+    (migration 0006) with a GIN index in two parts, public entries and the
+    others (migration 0013). Kept in step by ``experiences.search``.
 
     Why the tsvector is not declared here (a ``GeneratedField`` with a
     ``SearchVectorField`` output and a ``GinIndex``): this one model serves

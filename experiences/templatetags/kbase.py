@@ -26,10 +26,10 @@ def lookup(mapping, key):
 def place_items(places: Iterable[PlaceCount]) -> SafeString:
     """The ``<li>`` of a province's counted places (``browsing.PlaceCount``), counties after their city.
 
-    /places/ lists every place that holds lessons, 3,000 links at scale, rendered
-    again after every content change: nested template loops took about 45 ms of
-    that page's 93, ``format_html`` 18 ms, this loop a few. Names and links go through
-    ``html.escape`` (what Django's own escaping calls); counts are integers.
+    /places/ lists every place that holds lessons, thousands of links at scale,
+    rendered again after every content change, where nested template loops and
+    ``format_html`` were most of the page's time (docs/performance.md). Names and
+    links go through ``html.escape`` (what Django's own escaping calls); counts are integers.
     """
     return SafeString("".join(_place_item(item) for item in places))
 

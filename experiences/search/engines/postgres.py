@@ -1,9 +1,10 @@
 """PostgreSQL: a tsvector per entry with a GIN index, ranked by ts_rank over a window of the newest matches.
 
-The planner steering (why ``enable_seqscan`` is off for the search's own
-statements, why the match is a fenced subquery, why the newest matches are
-looked for in id blocks) is explained where each is done, below; the README's
-performance section gives the measurements behind it.
+The planner steering (why ``enable_seqscan`` is off and ``work_mem`` raised for
+the search's own statements, why the match is a fenced subquery, why counts
+and the newest matches are looked for in id blocks) is explained where each is
+done, below; docs/performance.md gives the measurements behind it, taken with
+bench/search_and_pages.py at a million practices, and why RUM is not used.
 """
 
 from __future__ import annotations
@@ -109,12 +110,18 @@ class PostgresEngine(Engine):
         100,000 rows, decompressing every vector: half a second instead of
         tens of milliseconds. ``OFFSET 0`` keeps the match a subquery of its
         own (nothing is pushed into it) whose rows stream, unmaterialised.
+
+        The index is in two parts (migration 0013): public entries, and the
+        others. A reader's match names ``published``, which selects the public
+        part, so drafts and withdrawn lessons cost readers nothing; a staff
+        search reads both parts, one after the other.
         """
-        inner = (
-            f"SELECT e.id, e.kind, e.object_id, e.document_id, e.published FROM {self.from_sql} "
-            f"WHERE {self.match_sql} OFFSET 0"
+        columns = "e.id, e.kind, e.object_id, e.document_id, e.published"
+        parts = ["e.published", "NOT e.published"] if prepared.filters.include_drafts else ["e.published"]
+        inner = " UNION ALL ".join(
+            f"(SELECT {columns} FROM {self.from_sql} WHERE {self.match_sql} AND {part} OFFSET 0)" for part in parts
         )
-        return f"FROM ({inner}) e WHERE {prepared.where}", [prepared.match, *prepared.params]
+        return f"FROM ({inner}) e WHERE {prepared.where}", [*[prepared.match] * len(parts), *prepared.params]
 
     def totals(self, prepared: Prepared) -> tuple[int, dict]:
         total, facets, _ = self.results(prepared, offset=0, limit=0)
@@ -290,8 +297,9 @@ class PostgresEngine(Engine):
         migration 0006), so GIN first narrows the word to the newest blocks
         likely to hold ``n`` matches (by ``estimate``, the number of matches).
         If they hold fewer (the estimate was off, or the newest entries are
-        of another type) the span is widened fourfold and tried again, so the
-        rows read stay within a few times ``n``; only past WIDEST_BLOCKS blocks
+        of another type) the span is widened (by the density those blocks
+        showed, at most fourfold) and tried again, so the rows read stay within
+        a few times ``n``; only past WIDEST_BLOCKS blocks
         are all matches sorted. Either way the result is the same.
         """
         if estimate is not None and estimate <= NARROW_ABOVE * n:  # sorting a few thousand is cheap
@@ -308,7 +316,8 @@ class PostgresEngine(Engine):
             ids = self._newest_among(self._narrowed(prepared, range(first, last + 1)), n=n)
             if len(ids) >= n:
                 return ids
-            span *= 4
+            # Wide enough for the density just seen, with a margin; at least half again, at most fourfold.
+            span = int(span * min(4.0, max(1.5, 1.3 * n / max(len(ids), 1))))
 
     def _newest_among(self, prepared: Prepared, *, n: int) -> list[int]:
         matches, args = self._matches(prepared)
