@@ -177,10 +177,12 @@ class PostgresEngine(Engine):
         for kind, (oldest, newest) in extent.items():
             newest_blocks = range(max(oldest, newest - PROBE_BLOCKS * ID_BLOCK + 1) // ID_BLOCK, newest // ID_BLOCK + 1)
             probes[kind] = (kind, newest_blocks)
-            if newest_blocks[0] > oldest // ID_BLOCK + PROBE_BLOCKS:
-                # Also the type's oldest blocks: a word the newest reports use more than the older
-                # ones (a new programme's name) must not be taken for one used as often throughout.
-                probes[f"{kind}|old"] = (kind, range(oldest // ID_BLOCK, oldest // ID_BLOCK + PROBE_BLOCKS))
+            # Also the type's oldest blocks: a word the newest reports use more than the older ones
+            # (a new programme's name) must not be taken for one used as often throughout. The first
+            # block mostly past the oldest entry: the one holding it may hold only a few of the type's.
+            old_first = oldest // ID_BLOCK + (1 if oldest % ID_BLOCK > ID_BLOCK // 2 else 0)
+            if newest_blocks[0] >= old_first + PROBE_BLOCKS:
+                probes[f"{kind}|old"] = (kind, range(old_first, old_first + PROBE_BLOCKS))
         # Every match in the probed blocks is read (no limit): within a few blocks rows lie in no
         # particular physical order, so the first ones read would say nothing of how many there are.
         counted = self._count_rows(prepared, probes, limit=PROBE_BLOCKS * ID_BLOCK + 1)
