@@ -267,16 +267,21 @@ def _child(
         os._exit(code)
 
 
+def die_with_parent() -> None:  # pragma: no cover - runs in a child
+    """Ask the kernel to kill this process when its parent dies (Linux ``PR_SET_PDEATHSIG``)."""
+    libc_name = ctypes.util.find_library("c")
+    if libc_name:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(libc_name, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
 def _become_independent(parent: int) -> None:  # pragma: no cover - runs in the child
     for number in _RESET_SIGNALS:
         with contextlib.suppress(ValueError, OSError):
             signal.signal(number, signal.SIG_DFL)
     with contextlib.suppress(ValueError):
         signal.set_wakeup_fd(-1)
-    libc_name = ctypes.util.find_library("c")
-    if libc_name:
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(libc_name, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    die_with_parent()
     if os.getppid() != parent:  # the parent died before the request above took effect
         os._exit(_CRASH_EXIT)
 

@@ -209,6 +209,13 @@ def _section_entries(ids: Iterable[int]) -> list[tuple]:
     ]
 
 
+def entries(kind: str, ids: list[int]) -> list[tuple]:
+    """The index rows (ENTRY_FIELDS) of these items of one kind, built from plain rows."""
+    if kind == SearchEntry.Kind.SECTION:
+        return _section_entries(ids)
+    return _lesson_entries(Practice if kind == SearchEntry.Kind.PRACTICE else Recommendation, ids)
+
+
 def index(
     *,
     practices: Iterable[int] = (),
@@ -222,20 +229,20 @@ def index(
     """
     count = done = 0
     work = (
-        (SearchEntry.Kind.PRACTICE, list(practices), lambda ids: _lesson_entries(Practice, ids)),
-        (SearchEntry.Kind.RECOMMENDATION, list(recommendations), lambda ids: _lesson_entries(Recommendation, ids)),
-        (SearchEntry.Kind.SECTION, list(sections), _section_entries),
+        (SearchEntry.Kind.PRACTICE, list(practices)),
+        (SearchEntry.Kind.RECOMMENDATION, list(recommendations)),
+        (SearchEntry.Kind.SECTION, list(sections)),
     )
-    total = sum(len(ids) for _kind, ids, _build in work)
-    for kind, ids, build in work:
+    total = sum(len(ids) for _kind, ids in work)
+    for kind, ids in work:
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
-            entries = build(chunk)
+            rows = entries(kind, chunk)
             with transaction.atomic():
                 SearchEntry.objects.filter(kind=kind, object_id__in=chunk).delete()
                 # COPY on PostgreSQL, multi-row INSERTs on SQLite: no model instances to build.
-                insert_rows(SearchEntry, ENTRY_FIELDS, entries)
-            count += len(entries)
+                insert_rows(SearchEntry, ENTRY_FIELDS, rows)
+            count += len(rows)
             done += len(chunk)
             if progress is not None:
                 progress(done, total)

@@ -18,8 +18,6 @@ the next rebuild.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import multiprocessing
 import os
 import signal
@@ -27,6 +25,9 @@ from collections.abc import Callable, Iterator
 
 from django.db import connection, connections, transaction
 
+from jobs.limits import die_with_parent
+
+from ..bulk import insert_rows
 from ..models import Practice, Recommendation, SearchEntry, Section, SourceDocument
 from . import indexing
 
@@ -103,7 +104,7 @@ def _rebuild_postgres(*, progress: Callable[[int, int], None] | None, workers: i
 
 
 def _fill(tasks: list[tuple[str, list[int]]], *, workers: int) -> Iterator[int]:
-    """Index every task into the shadow table; yields each task's entry count as it finishes."""
+    """Index every task into the shadow table; yields each task's number of items as it finishes."""
     if workers <= 1 or len(tasks) <= 1 or connection.in_atomic_block:
         for task in tasks:
             yield _index_task(task)
@@ -115,31 +116,17 @@ def _fill(tasks: list[tuple[str, list[int]]], *, workers: int) -> Iterator[int]:
 
 
 def _worker_started() -> None:  # pragma: no cover - runs in the worker processes
-    """A worker dies with the process that started it (a job killed at its time limit), and opens its
-    own database connection."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    """A worker dies with the process that started it (a job killed at its time limit)."""
+    die_with_parent()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _index_task(task: tuple[str, list[int]]) -> int:
+    """Index one task's items into the shadow table (in a worker, on its own connection)."""
     kind, ids = task
-    builders = {
-        SearchEntry.Kind.PRACTICE: lambda chunk: indexing._lesson_entries(Practice, chunk),
-        SearchEntry.Kind.RECOMMENDATION: lambda chunk: indexing._lesson_entries(Recommendation, chunk),
-        SearchEntry.Kind.SECTION: indexing._section_entries,
-    }
-    entries = builders[kind](ids)
-    _copy(entries)
+    insert_rows(SearchEntry, indexing.ENTRY_FIELDS, indexing.entries(kind, ids), table=SHADOW)
     return len(ids)
-
-
-def _copy(entries: list[tuple]) -> None:
-    columns = ", ".join(SearchEntry._meta.get_field(name).column for name in indexing.ENTRY_FIELDS)
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {SHADOW} ({columns}) FROM STDIN") as copy:
-        for row in entries:
-            copy.write_row(row)
 
 
 def _definitions() -> list[tuple[str, str]]:
