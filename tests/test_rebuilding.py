@@ -3,6 +3,8 @@ until the swap, and what is written during a rebuild is not lost."""
 
 from __future__ import annotations
 
+import multiprocessing
+
 import pytest
 from django.db import connection
 
@@ -87,3 +89,13 @@ def test_a_rebuild_that_fails_leaves_the_old_index_whole(client, monkeypatch):
     assert SearchEntry.objects.count() == expected
     assert results(client, "产学研")
     assert not shadow_exists()
+
+
+def test_a_rebuild_in_a_daemonic_process_can_start_its_workers(monkeypatch):
+    # A job runs in a child of Celery's (daemonic) pool process: multiprocessing refused it a pool.
+    monkeypatch.setitem(multiprocessing.current_process()._config, "daemon", True)
+    with pytest.raises(AssertionError):
+        multiprocessing.get_context("fork").Pool(1)
+    with rebuilding.children_allowed(), multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(abs, (-3,)) == 3
+    assert multiprocessing.current_process()._config["daemon"] is True

@@ -18,6 +18,7 @@ the next rebuild.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -111,8 +112,26 @@ def _fill(tasks: list[tuple[str, list[int]]], *, workers: int) -> Iterator[int]:
         return
     connections.close_all()  # a forked process must not share the parent's connection
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_worker_started) as pool:
+    with children_allowed(), context.Pool(workers, initializer=_worker_started) as pool:
         yield from pool.imap_unordered(_index_task, tasks)
+
+
+@contextlib.contextmanager
+def children_allowed() -> Iterator[None]:
+    """Let this process start a pool even when it counts as daemonic.
+
+    A job runs in a child of the Celery worker's pool process, which is
+    daemonic, and multiprocessing refuses daemonic processes children lest they
+    be orphaned. These children cannot be: each dies with its parent
+    (``_worker_started``), and the pool is closed before the rebuild returns.
+    """
+    process = multiprocessing.current_process()
+    daemonic = process._config.get("daemon", False)
+    process._config["daemon"] = False
+    try:
+        yield
+    finally:
+        process._config["daemon"] = daemonic
 
 
 def _worker_started() -> None:  # pragma: no cover - runs in the worker processes
