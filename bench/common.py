@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 
@@ -24,3 +25,30 @@ def fresh_database(url: str, *, name_suffix: str, folder: Path, sqlite_name: str
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
     return f"{base}/{name}"
+
+
+def copy_database(url: str, *, name_suffix: str, folder: Path, sqlite_name: str) -> str:
+    """A fresh copy of the database at ``url`` (a file copy, or CREATE DATABASE … TEMPLATE)."""
+    if url.startswith("sqlite"):
+        target = folder / sqlite_name
+        shutil.copyfile(url.removeprefix("sqlite:///"), target)
+        return f"sqlite:///{target}"
+    import psycopg
+
+    base, _, template = url.rpartition("/")
+    name = f"{template}_{name_suffix}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return f"{base}/{name}"
+
+
+def drop_database(url: str) -> None:
+    """Drop a PostgreSQL database a benchmark made (a SQLite file goes with its temporary folder)."""
+    if not url.startswith("postgres"):
+        return
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')

@@ -93,7 +93,8 @@ def find_duplicates(documents: list, *, known: list[KnownDocument], threshold: f
     """
     index = _Index(known)
     for position, document in enumerate(documents):
-        document.sketch = Sketch.of(document.text)
+        if document.sketch is None:  # the importer's analysis has made it already
+            document.sketch = Sketch.of(document.text)
         same = index.by_hash.get(document.content_hash)
         if same is not None:
             document.duplicate = DuplicateInfo(same.title, 1.0, pk=same.pk, index=same.index, exact=True)

@@ -15,6 +15,8 @@ from pathlib import PurePath
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from jobs import pool
+
 from . import segmentation
 from .duplicates import DuplicateInfo, find_duplicates, stored_documents
 from .models import ImportBatch, SourceDocument, Theme
@@ -183,17 +185,13 @@ def plan_import(*, name: str, data: bytes, progress: Progress | None = None) -> 
     if running:
         plan.warnings.append(_("已删除重复出现的页眉页脚：%(lines)s") % {"lines": "、".join(running)})
     report(15, _("分篇"))
-    context = _Context.build()
-    articles = split_articles(cleaned.text, fallback_title=PurePath(name).stem)
-    total = sum(len(article.text) for article in articles) or 1
-    done = 0
-    for article in articles:
-        report(20 + 70 * done // total, _("分析“%(title)s”") % {"title": article.title[:40]})
-        done += len(article.text)
+    articles = []
+    for article in split_articles(cleaned.text, fallback_title=PurePath(name).stem):
         if article.text.strip():
-            plan.documents.append(_plan_document(article, context=context))
+            articles.append(article)
         else:
             plan.warnings.append(_("“%(title)s”没有正文，已跳过。") % {"title": article.title})
+    plan.documents = _analyse(articles, context=_Context.build(), report=report)
     if not plan.documents:
         raise ImportRefused(_("文件中没有可导入的正文。"))
     report(92, _("查找重复文献"))
@@ -203,7 +201,42 @@ def plan_import(*, name: str, data: bytes, progress: Progress | None = None) -> 
     return plan
 
 
+# Articles are analysed in two passes: first each document on its own, then, once the IDF table
+# counts every document of the file (as the base will after the import, and whatever the order
+# the documents are finished in), its drafts with their themes and keywords. Each pass is spread
+# over the cores (jobs.pool) for a file of PARALLEL_FROM characters or more; below that, starting
+# the workers, and their first touches of the dictionaries they share with this process, cost
+# more than they save (docs/performance.md, Imports).
+PARALLEL_FROM = 1_000_000
+
+
+def _analyse(articles: list[Article], *, context: _Context, report: Progress) -> list[DocumentPlan]:
+    total = sum(len(article.text) for article in articles)
+    workers = pool.cores() if total >= PARALLEL_FROM else 1
+    documents = []
+    analysed = pool.map_inherited(lambda article: _plan_document(article, context=context), articles, workers=workers)
+    for index, document in enumerate(analysed):
+        documents.append(document)
+        report(20 + 35 * index // len(articles), _("分析“%(title)s”") % {"title": document.title[:40]})
+    for document in documents:
+        context.frequencies.merge(document.term_frequencies)
+    drafted = pool.map_inherited(lambda document: _drafts(document, context=context), documents, workers=workers)
+    for index, drafts in enumerate(drafted):
+        documents[index].drafts = drafts
+        report(55 + 35 * index // len(documents), _("分析“%(title)s”") % {"title": documents[index].title[:40]})
+    return documents
+
+
+def _drafts(document: DocumentPlan, *, context: _Context) -> list[DraftPlan]:
+    words = Words(context.segmenter.cut(document.text))  # again: cheaper than sending each document's words back
+    return [
+        _draft(proposal, text=document.text, words=words, mentions=document.mentions, context=context)
+        for proposal in propose_drafts(text=document.text, outline=document.outline, title=document.title)
+    ]
+
+
 def _plan_document(article: Article, *, context: _Context) -> DocumentPlan:
+    """A document without its drafts: its metadata, outline, places and word frequencies."""
     text = article.text
     byline = parse_bylines(article.bylines)
     footnote = parse_footnotes(article.paragraphs)
@@ -222,6 +255,7 @@ def _plan_document(article: Article, *, context: _Context) -> DocumentPlan:
         month=dated[1] if dated[0] else byline.month or footnote.month,
         text=text,
         content_hash=content_hash(text),
+        sketch=Sketch.of(text),  # for find_duplicates, made here where the analysis is spread over the cores
         outline=outline,
         mentions=mentions,
         places=without_containing_provinces(
@@ -229,11 +263,7 @@ def _plan_document(article: Article, *, context: _Context) -> DocumentPlan:
         ),
         warnings=list(outline.warnings),
     )
-    # The IDF table counts this document's paragraphs too, as the base will once it is imported.
     document.term_frequencies.add(words.paragraphs())
-    context.frequencies.merge(document.term_frequencies)
-    for proposal in propose_drafts(text=text, outline=outline, title=article.title):
-        document.drafts.append(_draft(proposal, text=text, words=words, mentions=mentions, context=context))
     return document
 
 

@@ -443,3 +443,41 @@ def test_a_two_page_pdf_loses_its_running_header_and_keeps_its_title_date_and_of
         "rural-industry",
         "rural-living-environment",
     }  # not 教学设施 or 知识产权
+
+
+def _analysis(plan) -> list:
+    return [
+        (d.title, d.places, [m.adcode for m in d.mentions], len(d.outline.nodes),
+         [(x.title, x.places, x.themes, x.tags, [c.title for c in x.children]) for x in d.drafts])
+        for d in plan.documents
+    ]  # fmt: skip
+
+
+def test_a_big_file_is_analysed_over_several_processes_with_the_same_result(empty_corpus, monkeypatch):
+    import random
+
+    from experiences import importing
+    from tests.corpus import article
+
+    rng = random.Random(5)
+    data = "\n".join(article(rng, number) for number in range(1, 13)).encode()
+    from jobs import pool
+
+    started = []
+    real_pool = pool.process_pool
+
+    def counted_pool(workers, **kwargs):
+        started.append(workers)
+        return real_pool(workers, **kwargs)
+
+    monkeypatch.setattr(pool, "process_pool", counted_pool)
+    monkeypatch.setattr(pool, "cores", lambda: 2)
+    monkeypatch.setattr(importing, "PARALLEL_FROM", 0)
+    parallel = plan_import(name="big.txt", data=data)
+    assert started == [2, 2]  # one pool per pass
+    monkeypatch.setattr(importing, "PARALLEL_FROM", 10**9)
+    serial = plan_import(name="big.txt", data=data)
+    assert started == [2, 2]
+    assert len(parallel.documents) == 12
+    assert sum(d.draft_count for d in parallel.documents) > 50
+    assert _analysis(parallel) == _analysis(serial)

@@ -11,6 +11,7 @@ from django.db import connection
 from experiences import content, search
 from experiences.models import Practice, SearchEntry, Status
 from experiences.search import rebuilding
+from jobs import pool
 
 from . import making
 from .test_search import results
@@ -96,6 +97,6 @@ def test_a_rebuild_in_a_daemonic_process_can_start_its_workers(monkeypatch):
     monkeypatch.setitem(multiprocessing.current_process()._config, "daemon", True)
     with pytest.raises(AssertionError):
         multiprocessing.get_context("fork").Pool(1)
-    with rebuilding.children_allowed(), multiprocessing.get_context("fork").Pool(1) as pool:
-        assert pool.apply(abs, (-3,)) == 3
+    with pool.children_allowed(), multiprocessing.get_context("fork").Pool(1) as workers:
+        assert workers.apply(abs, (-3,)) == 3
     assert multiprocessing.current_process()._config["daemon"] is True

@@ -60,17 +60,29 @@ def theme_tokens(themes: Iterable[Theme]) -> list[str]:
     return sorted({f"t{t.pk}" for t in themes} | {f"t{t.parent_id}" for t in themes if t.parent_id})
 
 
-def _entry(kind: str, obj, *, title: str, body: str, tags: list[str], published: bool) -> tuple:
+class Item(NamedTuple):
+    """An item to index, as plain text: what ``entry_row`` turns into a row."""
+
+    kind: str
+    object_id: int
+    document_id: int
+    published: bool
+    title: str
+    body: str
+    tags: list[str]
+
+
+def entry_row(item: Item) -> tuple:
     """One SearchEntry as a row of ENTRY_FIELDS (no model instance: imports index thousands at once)."""
     # Visibility, type and document as tokens too: SQLite answers every filter inside FTS5.
-    tags = [*tags, f"vis{int(published)}", f"k{kind}", f"d{obj.document_id}"]
-    title, body = to_simplified(title), to_simplified(body)
+    tags = [*item.tags, f"vis{int(item.published)}", f"k{item.kind}", f"d{item.document_id}"]
+    title, body = to_simplified(item.title), to_simplified(item.body)
     cut = segmentation.segmenter().cut
     return (
-        kind,
-        obj.pk,
-        obj.document_id,
-        published,
+        item.kind,
+        item.object_id,
+        item.document_id,
+        item.published,
         index_words(cut(title, search=True)),
         index_words(cut(body, search=True)),
         " ".join(tags),
@@ -79,6 +91,16 @@ def _entry(kind: str, obj, *, title: str, body: str, tags: list[str], published:
         # Every character of every body would double the index for little gain.
         unique_characters(title),
     )
+
+
+def entry_rows(items: list[Item]) -> list[tuple]:
+    """The rows of these items, in order.
+
+    In this process: the segmenter cuts an import's worth of text in a tenth
+    of a second, less than forking workers and sending the words back costs
+    (docs/performance.md, Imports).
+    """
+    return [entry_row(item) for item in items]
 
 
 ENTRY_FIELDS = ["kind", "object_id", "document", "published", "title", "body", "tags", "chars"]
@@ -151,13 +173,19 @@ def _lesson_entries(model, ids: Iterable[int]) -> list[tuple]:
         SourceDocument.objects.filter(pk__in={lesson.document_id for lesson in lessons}).values_list("pk", "status")
     )
     places, themes, keywords = _lesson_links(model, ids)
-    entries = []
-    for lesson in lessons:
-        tags = place_tokens(places[lesson.pk]) + theme_tokens(themes[lesson.pk])
-        body = "\n".join([lesson.body, " ".join(keywords[lesson.pk])])
-        published = lesson.status == Status.PUBLISHED and statuses.get(lesson.document_id) == Status.PUBLISHED
-        entries.append(_entry(kind, lesson, title=lesson.title, body=body, tags=tags, published=published))
-    return entries
+    items = [
+        Item(
+            kind,
+            lesson.pk,
+            lesson.document_id,
+            lesson.status == Status.PUBLISHED and statuses.get(lesson.document_id) == Status.PUBLISHED,
+            lesson.title,
+            "\n".join([lesson.body, " ".join(keywords[lesson.pk])]),
+            place_tokens(places[lesson.pk]) + theme_tokens(themes[lesson.pk]),
+        )
+        for lesson in lessons
+    ]
+    return entry_rows(items)
 
 
 class _SectionRow(NamedTuple):
@@ -196,17 +224,19 @@ def _section_entries(ids: Iterable[int]) -> list[tuple]:
         "parent_id", "start"
     ):
         children[parent].append(start)
-    return [
-        _entry(
+    items = [
+        Item(
             SearchEntry.Kind.SECTION,
-            s,
-            title=f"{s.label}{s.heading}",
-            body=section_text(s, children_starts=children[s.pk], text=documents[s.document_id][0]),
-            tags=[],
-            published=documents[s.document_id][1] == Status.PUBLISHED,
+            s.pk,
+            s.document_id,
+            documents[s.document_id][1] == Status.PUBLISHED,
+            f"{s.label}{s.heading}",
+            section_text(s, children_starts=children[s.pk], text=documents[s.document_id][0]),
+            [],
         )
         for s in sections
     ]
+    return entry_rows(items)
 
 
 def entries(kind: str, ids: list[int]) -> list[tuple]:

@@ -18,15 +18,11 @@ the next rebuild.
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
-import os
-import signal
 from collections.abc import Callable, Iterator
 
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
-from jobs.limits import die_with_parent
+from jobs import pool
 
 from ..bulk import insert_rows
 from ..models import Practice, Recommendation, SearchEntry, Section, SourceDocument
@@ -55,7 +51,7 @@ def rebuild(*, progress: Callable[[int, int], None] | None = None, workers: int 
 
 def default_workers() -> int:
     """One process per core: each keeps a core busy between its own work and its PostgreSQL backend's."""
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    return pool.cores()
 
 
 _MODELS = {
@@ -106,39 +102,12 @@ def _rebuild_postgres(*, progress: Callable[[int, int], None] | None, workers: i
 
 def _fill(tasks: list[tuple[str, list[int]]], *, workers: int) -> Iterator[int]:
     """Index every task into the shadow table; yields each task's number of items as it finishes."""
-    if workers <= 1 or len(tasks) <= 1 or connection.in_atomic_block:
+    if workers <= 1 or len(tasks) <= 1 or connection.in_atomic_block or not pool.can_start_workers():
         for task in tasks:
             yield _index_task(task)
         return
-    connections.close_all()  # a forked process must not share the parent's connection
-    context = multiprocessing.get_context("fork")
-    with children_allowed(), context.Pool(workers, initializer=_worker_started) as pool:
-        yield from pool.imap_unordered(_index_task, tasks)
-
-
-@contextlib.contextmanager
-def children_allowed() -> Iterator[None]:
-    """Let this process start a pool even when it counts as daemonic.
-
-    A job runs in a child of the Celery worker's pool process, which is
-    daemonic, and multiprocessing refuses daemonic processes children lest they
-    be orphaned. These children cannot be: each dies with its parent
-    (``_worker_started``), and the pool is closed before the rebuild returns.
-    """
-    process = multiprocessing.current_process()
-    daemonic = process._config.get("daemon", False)
-    process._config["daemon"] = False
-    try:
-        yield
-    finally:
-        process._config["daemon"] = daemonic
-
-
-def _worker_started() -> None:  # pragma: no cover - runs in the worker processes
-    """A worker dies with the process that started it (a job killed at its time limit)."""
-    die_with_parent()
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    with pool.process_pool(workers, uses_database=True) as workers_pool:
+        yield from workers_pool.imap_unordered(_index_task, tasks)
 
 
 def _index_task(task: tuple[str, list[int]]) -> int:

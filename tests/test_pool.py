@@ -1,0 +1,44 @@
+"""jobs.pool: CPU-bound work spread over forked processes, in order, and never nested."""
+
+from __future__ import annotations
+
+import os
+
+from jobs import pool
+
+
+def test_map_inherited_returns_every_result_in_order_from_other_processes():
+    numbers = list(range(50))
+    offset = 1000  # a closure: the workers inherit it, nothing is pickled but the indexes
+    results = list(pool.map_inherited(lambda n: (n + offset, os.getpid()), numbers, workers=2, chunk=7))
+    assert [value for value, _ in results] == [n + 1000 for n in numbers]
+    assert os.getpid() not in {pid for _, pid in results}
+
+
+def test_one_worker_or_a_small_batch_runs_here():
+    assert {pid for pid in pool.map_inherited(lambda _: os.getpid(), [1, 2, 3], workers=1)} == {os.getpid()}
+    assert {pid for pid in pool.map_inherited(lambda _: os.getpid(), [1], workers=2)} == {os.getpid()}
+
+
+def test_a_worker_does_its_own_share_without_starting_a_pool():
+    def inner(n):
+        # Inside a worker: the nested map runs in that worker.
+        return n, os.getpid(), set(pool.map_inherited(lambda _: os.getpid(), [1, 2, 3, 4], workers=2))
+
+    for n, worker, nested in pool.map_inherited(inner, [1, 2], workers=2):
+        assert nested == {worker}
+
+
+def test_an_error_in_a_worker_reaches_the_caller_and_the_pool_is_gone():
+    def fails(n):
+        if n == 3:
+            raise ValueError("bad item")
+        return n
+
+    try:
+        list(pool.map_inherited(fails, list(range(6)), workers=2))
+    except ValueError as error:
+        assert "bad item" in str(error)
+    else:  # pragma: no cover
+        raise AssertionError("the error was lost")
+    assert list(pool.map_inherited(abs, [-1, -2], workers=2)) == [1, 2]  # a new map starts cleanly
