@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from jobs import pool
 
 
@@ -25,7 +27,7 @@ def test_a_worker_does_its_own_share_without_starting_a_pool():
         # Inside a worker: the nested map runs in that worker.
         return n, os.getpid(), set(pool.map_inherited(lambda _: os.getpid(), [1, 2, 3, 4], workers=2))
 
-    for n, worker, nested in pool.map_inherited(inner, [1, 2], workers=2):
+    for _n, worker, nested in pool.map_inherited(inner, [1, 2], workers=2):
         assert nested == {worker}
 
 
@@ -35,10 +37,6 @@ def test_an_error_in_a_worker_reaches_the_caller_and_the_pool_is_gone():
             raise ValueError("bad item")
         return n
 
-    try:
+    with pytest.raises(ValueError, match="bad item"):
         list(pool.map_inherited(fails, list(range(6)), workers=2))
-    except ValueError as error:
-        assert "bad item" in str(error)
-    else:  # pragma: no cover
-        raise AssertionError("the error was lost")
     assert list(pool.map_inherited(abs, [-1, -2], workers=2)) == [1, 2]  # a new map starts cleanly

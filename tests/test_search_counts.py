@@ -144,7 +144,8 @@ def test_each_type_is_sampled_from_its_own_newest_matches(django_db_setup, monke
 
     engine._sample = counted_sample
     with engine._index_only():
-        counts, top, type_newest, densities = engine._type_counts(prepared, cap=3)
+        counts, top, extent, densities = engine._type_counts(prepared, cap=3)
+        type_newest = {kind: newest for kind, (_oldest, newest) in extent.items()}
         sampled, _ = engine._facet_sample(prepared, counts=counts, type_newest=type_newest, densities=densities)
     assert top == 20 * postgres.ID_BLOCK
     practices = SearchEntry.objects.filter(kind="practice").order_by("-pk")
@@ -160,13 +161,16 @@ def test_a_type_clearly_past_the_cap_in_its_newest_blocks_is_not_counted_on(djan
     clone_entries("practice", "人才", list(range(10 * postgres.ID_BLOCK, 12 * postgres.ID_BLOCK, 2)))
     monkeypatch.setattr(postgres, "MIN_PROBE", 5)  # the seed's own block holds a few dozen matches
     prepared = engine.prepare(list(search.understand("人才").terms), search.Filters(kind="practice"))
-    scans = []
-    real = engine._count_rows
-    monkeypatch.setattr(engine, "_count_rows", lambda *a, **k: scans.append(k["limit"]) or real(*a, **k))
+    probes, recounts = [], []
+    real_probe, real_count = engine._count_blocks, engine._count_rows
+    monkeypatch.setattr(engine, "_count_blocks", lambda *a, **k: probes.append(a[1]) or real_probe(*a, **k))
+    monkeypatch.setattr(engine, "_count_rows", lambda *a, **k: recounts.append(k["limit"]) or real_count(*a, **k))
     with engine._index_only():
         counts, *_ = engine._type_counts(prepared, cap=5)
     assert counts["practice"] == 6  # "more than 5"
-    assert scans == [postgres.PROBE_BLOCKS * postgres.ID_BLOCK + 1]  # decided from the probe alone
+    assert len(probes) == 1  # one scan of the newest and oldest blocks
+    assert 11 in probes[0]
+    assert recounts == []  # decided from the probe alone
     assert SearchEntry.objects.filter(kind="practice", body__contains="人才").count() > 5
 
 
@@ -207,3 +211,24 @@ def test_a_word_common_only_in_the_newest_blocks_is_counted_exactly(django_db_se
         every = engine._count_rows(prepared, {"practice": ("practice", None)}, limit=10**6)["practice"][0]
     assert 512 < every < 1000
     assert counts["practice"] == every  # exact, not "more than 1,000"
+
+
+def test_the_newest_span_counts_each_type_at_its_own_density():
+    # Practices fill ids 0-999 at one match in ten; recommendations, the newest hundred ids, one in a hundred.
+    extent = {"practice": (0, 999), "recommendation": (1000, 1099)}
+    densities = {"practice": 0.1, "recommendation": 0.01}
+    span = postgres._span_holding(10, top=1099, extent=extent, densities=densities)
+    assert span == 189  # ids 910-1099: the recommendations hold one match, practices 910-999 the nine others
+    assert postgres._span_holding(10**6, top=1099, extent=extent, densities=densities) is None
+
+
+def test_newest_matches_are_the_same_when_spread_type_by_type(django_db_setup):
+    engine = postgres_engine()
+    clone_entries("recommendation", "人才", [block * postgres.ID_BLOCK + 3 for block in range(30, 34)])
+    prepared = engine.prepare(list(search.understand("人才").terms), search.Filters())
+    with engine._index_only():
+        _counts, _top, extent, densities = engine._type_counts(prepared, cap=10_000)
+        spread = engine._newest(prepared, n=20, estimate=10**7, spread=(extent, densities))
+        plain = engine._newest_among(prepared, n=20)
+    assert spread == plain
+    assert len(plain) == 20
