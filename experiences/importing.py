@@ -228,7 +228,7 @@ def _analyse(articles: list[Article], *, context: _Context, report: Progress) ->
 
 
 def _drafts(document: DocumentPlan, *, context: _Context) -> list[DraftPlan]:
-    words = Words(context.segmenter.cut(document.text))  # again: cheaper than sending each document's words back
+    words = Words(context.segmenter.cut(document.text))  # cut again: cheaper than sending the words between processes
     return [
         _draft(proposal, text=document.text, words=words, mentions=document.mentions, context=context)
         for proposal in propose_drafts(text=document.text, outline=document.outline, title=document.title)
@@ -241,7 +241,7 @@ def _plan_document(article: Article, *, context: _Context) -> DocumentPlan:
     byline = parse_bylines(article.bylines)
     footnote = parse_footnotes(article.paragraphs)
     dated = next((parse_date(line) for line in article.dates if parse_date(line)[0]), (None, None))
-    words = Words(context.segmenter.cut(text))  # the only segmentation of this text
+    words = Words(context.segmenter.cut(text))  # and again for its drafts (_drafts)
     mentions = detect_places(words.words, gazetteer=context.gazetteer)
     outline = parse_outline(text)
     document = DocumentPlan(
