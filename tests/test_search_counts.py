@@ -138,13 +138,13 @@ def test_each_type_is_sampled_from_its_own_newest_matches(django_db_setup, monke
     samples = []
     real_sample = engine._sample
 
-    def counted_sample(prepared, *, sizes, blocks):
+    def counted_sample(prepared, *, sizes, blocks, **kwargs):
         samples.append(blocks)
-        return real_sample(prepared, sizes=sizes, blocks=blocks)
+        return real_sample(prepared, sizes=sizes, blocks=blocks, **kwargs)
 
     engine._sample = counted_sample
     with engine._index_only():
-        counts, top, extent, densities = engine._type_counts(prepared, cap=3)
+        counts, top, extent, densities, _presampled = engine._type_counts(prepared, cap=3)
         type_newest = {kind: newest for kind, (_oldest, newest) in extent.items()}
         sampled, _ = engine._facet_sample(prepared, counts=counts, type_newest=type_newest, densities=densities)
     assert top == 20 * postgres.ID_BLOCK
@@ -162,9 +162,9 @@ def test_a_type_clearly_past_the_cap_in_its_newest_blocks_is_not_counted_on(djan
     monkeypatch.setattr(postgres, "MIN_PROBE", 5)  # the seed's own block holds a few dozen matches
     prepared = engine.prepare(list(search.understand("人才").terms), search.Filters(kind="practice"))
     probes, recounts = [], []
-    real_probe, real_count = engine._count_blocks, engine._count_rows
+    real_probe, real_count = engine._count_blocks, engine._recount
     monkeypatch.setattr(engine, "_count_blocks", lambda *a, **k: probes.append(a[1]) or real_probe(*a, **k))
-    monkeypatch.setattr(engine, "_count_rows", lambda *a, **k: recounts.append(k["limit"]) or real_count(*a, **k))
+    monkeypatch.setattr(engine, "_recount", lambda *a, **k: recounts.extend(a[1]) or real_count(*a, **k))
     with engine._index_only():
         counts, *_ = engine._type_counts(prepared, cap=5)
     assert counts["practice"] == 6  # "more than 5"
@@ -208,7 +208,7 @@ def test_a_word_common_only_in_the_newest_blocks_is_counted_exactly(django_db_se
     prepared = engine.prepare(list(search.understand("人才").terms), search.Filters(kind="practice"))
     with engine._index_only():
         counts, *_ = engine._type_counts(prepared, cap=1000)
-        every = engine._count_rows(prepared, {"practice": ("practice", None)}, limit=10**6)["practice"][0]
+        every = engine._recount(prepared, ["practice"], cap=10**6)[0]["practice"][0]
     assert 512 < every < 1000
     assert counts["practice"] == every  # exact, not "more than 1,000"
 
@@ -227,8 +227,32 @@ def test_newest_matches_are_the_same_when_spread_type_by_type(django_db_setup):
     clone_entries("recommendation", "人才", [block * postgres.ID_BLOCK + 3 for block in range(30, 34)])
     prepared = engine.prepare(list(search.understand("人才").terms), search.Filters())
     with engine._index_only():
-        _counts, _top, extent, densities = engine._type_counts(prepared, cap=10_000)
+        _counts, _top, extent, densities, _presampled = engine._type_counts(prepared, cap=10_000)
         spread = engine._newest(prepared, n=20, estimate=10**7, spread=(extent, densities))
         plain = engine._newest_among(prepared, n=20)
     assert spread == plain
     assert len(plain) == 20
+
+
+def test_a_type_counted_in_full_is_sampled_from_the_rows_counted(django_db_setup, monkeypatch):
+    engine = postgres_engine()
+    # One new match far past the seed's block: practices are counted over all their entries.
+    clone_entries("practice", "人才", [30 * postgres.ID_BLOCK])
+    prepared = engine.prepare(list(search.understand("人才").terms), search.Filters())
+    given = []
+    real_sample = engine._sample
+
+    def watched_sample(*args, **kwargs):
+        given.append(set(kwargs.get("given") or ()))
+        return real_sample(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_sample", watched_sample)
+    total, found, hits = engine.results(prepared, offset=0, limit=10)
+    assert "practice" in given[0]  # sampled from the rows the count read, not by a second GIN scan
+    real_recount = engine._recount
+    monkeypatch.setattr(engine, "_recount", lambda *a, **k: (real_recount(*a, **k)[0], {}))
+    again = engine.results(prepared, offset=0, limit=10)
+    assert given[-1] == set()
+    assert (total, found, hits) == again  # every match sampled either way: the same facets
+    assert found["document"]
+    assert found["place"] or found["theme"]

@@ -9,6 +9,7 @@ bench/search_and_pages.py at a million practices, and why RUM is not used.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import replace
 
@@ -133,12 +134,14 @@ class PostgresEngine(Engine):
         newest matches."""
         cap = exact_total()
         with self._index_only():
-            counts, _top, extent, densities = self._type_counts(prepared, cap=cap)
+            counts, _top, extent, densities, presampled = self._type_counts(prepared, cap=cap)
             total, _ = facets.total_of(counts, cap=cap)
             if not total:
                 return 0, {}, []
             type_newest = {kind: newest for kind, (_oldest, newest) in extent.items()}
-            sampled, rows = self._facet_sample(prepared, counts=counts, type_newest=type_newest, densities=densities)
+            sampled, rows = self._facet_sample(
+                prepared, counts=counts, type_newest=type_newest, densities=densities, presampled=presampled
+            )
             hits = []
             if limit > 0:
                 window = POSTGRES_RANK_WINDOW
@@ -210,13 +213,15 @@ class PostgresEngine(Engine):
                 counts[kind] = cap + 1
             else:
                 recount[kind] = (kind, None)
-        if recount:
-            for kind, (n, span) in self._count_rows(prepared, recount, limit=cap + 1).items():
-                oldest, newest = extent[kind]
-                counts[kind] = n
-                densities[kind] = n / (newest - oldest + 1) if n <= cap else _density(n, span)
+        recounted, newest_rows = self._recount(prepared, list(recount), cap=cap)
+        for kind, (n, span) in recounted.items():
+            oldest, newest = extent[kind]
+            counts[kind] = n
+            densities[kind] = n / (newest - oldest + 1) if n <= cap else _density(n, span)
         counts = {kind: n for kind, n in counts.items() if n}
-        return counts, top, extent, densities
+        # The newest matches of a type counted in full are its facet sample (see ``_facet_sample``).
+        presampled = {kind: rows for kind, rows in newest_rows.items() if counts.get(kind, 0) <= cap}
+        return counts, top, extent, densities, presampled
 
     def _extents(self, kinds: list[str]) -> tuple[dict[str, tuple[int, int]], int]:
         """Each type's oldest and newest entry ids (types without entries left out), and the newest id."""
@@ -252,26 +257,46 @@ class PostgresEngine(Engine):
         sql = f"SELECT e.kind, e.id / {ID_BLOCK}, count(*) {matches} GROUP BY 1, 2"
         return {(kind, block): n for kind, block, n in self._run(sql, args)}
 
-    def _count_rows(self, prepared: Prepared, scans_of: dict[str, tuple[str, range | None]], *, limit: int) -> dict:
-        """Per label: the matches of its type (in its id blocks, if any) up to ``limit``, and the span
-        of ids that held the middle half of them."""
-        if not scans_of:
-            return {}
-        scans, args = [], []
-        for label, (kind, blocks) in scans_of.items():
-            typed = self._narrowed(replace(prepared, match=self.typed(prepared.match, kind)), blocks)
-            matches, match_args = self._matches(typed)
+    def _recount(self, prepared: Prepared, kinds: list[str], *, cap: int) -> tuple[dict, dict]:
+        """Each type's matches over all its entries, up to ``cap + 1``, with the span of ids that held
+        the middle half of them; and its newest base.FACET_SAMPLE matches, newest first.
+
+        The facet sample of a type counted in full is taken from the rows the
+        count read, rather than by asking GIN for them a second time (for a
+        few thousand matches of several words, that was a second scan as long
+        as the count's).
+        """
+        if not kinds:
+            return {}, {}
+        ctes, selects, args = [], [], []
+        for index, kind in enumerate(kinds):
+            matches, match_args = self._matches(replace(prepared, match=self.typed(prepared.match, kind)))
+            columns = "e.id, e.kind, e.object_id, e.document_id"
+            ctes.append(f"m{index} AS MATERIALIZED (SELECT {columns} {matches} LIMIT %s)")
+            args += [*match_args, cap + 1]
             # Matches come in the table's physical order: id order, but for rows written later into
             # space left on earlier pages. The quartiles, unlike the extremes, are not thrown off by those.
-            scans.append(
-                "SELECT CAST(%s AS TEXT), count(*), percentile_disc(0.75) WITHIN GROUP (ORDER BY c.id) "
-                f"- percentile_disc(0.25) WITHIN GROUP (ORDER BY c.id) FROM (SELECT e.id {matches} LIMIT %s) c"
+            selects.append(
+                f"SELECT 'count', CAST(%s AS TEXT), count(*), percentile_disc(0.75) WITHIN GROUP (ORDER BY c.id) "
+                f"- percentile_disc(0.25) WITHIN GROUP (ORDER BY c.id), NULL, NULL FROM m{index} c"
             )
-            args += [label, *match_args, limit]
-        return {label: (n, span) for label, n, span in self._run(" UNION ALL ".join(scans), args)}
+            selects.append(
+                f"(SELECT 'row', c.kind, c.id, NULL, c.object_id, c.document_id FROM m{index} c "
+                "ORDER BY c.id DESC LIMIT %s)"
+            )
+        for kind in kinds:  # the selects' placeholders follow all the CTEs'
+            args += [kind, base.FACET_SAMPLE]
+        sql = f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}"
+        counted, rows = {}, defaultdict(list)
+        for tag, kind, n, span, object_id, document_id in self._run(sql, args):
+            if tag == "count":
+                counted[kind] = (n, span)
+            else:
+                rows[kind].append((kind, object_id, document_id))
+        return counted, dict(rows)
 
     def _facet_sample(
-        self, prepared: Prepared, *, counts: dict, type_newest: dict, densities: dict
+        self, prepared: Prepared, *, counts: dict, type_newest: dict, densities: dict, presampled: dict | None = None
     ) -> tuple[dict, list]:
         """Each type's share of base.FACET_SAMPLE matches, taken among its newest, and their facet counts.
 
@@ -279,14 +304,16 @@ class PostgresEngine(Engine):
         different places and themes, and the newest matches may all be of one
         type. Each stratum is read from the id blocks likely to hold its
         newest matches, up to the type's newest entry (see ``_newest``), so a
-        common word's matches are not all read.
+        common word's matches are not all read. ``presampled``: the newest
+        matches of types already read in full (``_recount``), newest first.
         """
         wanted = facets.sample_sizes(counts, size=base.FACET_SAMPLE)
+        given = {kind: rows[: wanted[kind]] for kind, rows in (presampled or {}).items() if kind in wanted}
         blocks = {
             kind: self._blocks(n=size, density=densities[kind], top=type_newest[kind]) if counts[kind] > size else None
             for kind, size in wanted.items()
         }
-        sampled, rows = self._sample(prepared, sizes=wanted, blocks=blocks)
+        sampled, rows = self._sample(prepared, sizes=wanted, blocks=blocks, given=given)
         # A type whose matches all lie outside the newest blocks is sampled from all of them.
         missing = {kind: size for kind, size in wanted.items() if blocks[kind] and not sampled.get(kind)}
         if missing:
@@ -294,9 +321,15 @@ class PostgresEngine(Engine):
             sampled, rows = {**sampled, **more_sampled}, rows + more_rows
         return sampled, rows
 
-    def _sample(self, prepared: Prepared, *, sizes: dict, blocks: dict) -> tuple[dict, list]:
+    def _sample(self, prepared: Prepared, *, sizes: dict, blocks: dict, given: dict | None = None) -> tuple[dict, list]:
         parts, args = [], []
         for kind, size in sizes.items():
+            if given and kind in given:
+                parts.append(
+                    "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::bigint[]) k(kind, object_id, document_id)"
+                )
+                args += [list(column) for column in zip(*given[kind], strict=True)] if given[kind] else [[], [], []]
+                continue
             if blocks.get(kind):
                 # Within a few blocks the type is read from the rows (see ``_count_blocks``).
                 typed = replace(prepared, where=f"{prepared.where} AND e.kind = %s", params=[*prepared.params, kind])
