@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
 
 from .models import SourceDocument
 from .text.fingerprint import Sketch, shingles, similarity
@@ -47,6 +50,7 @@ class _Index:
 
     def __init__(self, known: list[KnownDocument]):
         self.entries: list[KnownDocument] = []
+        self.sizes: list[int] = []  # each entry's number of shingles
         self.postings: dict[int, list[int]] = defaultdict(list)
         self.by_hash: dict[str, KnownDocument] = {}
         for entry in known:
@@ -55,6 +59,7 @@ class _Index:
     def add(self, entry: KnownDocument) -> None:
         position = len(self.entries)
         self.entries.append(entry)
+        self.sizes.append(entry.sketch.size if entry.sketch is not None else 0)
         if entry.content_hash:
             self.by_hash.setdefault(entry.content_hash, entry)
         if entry.sketch is not None:
@@ -66,15 +71,24 @@ class _Index:
 
         Sharing ``n`` of ``k`` hashes bounds the Jaccard estimate by n/k, and
         so the overlap coefficient; most documents are ruled out on that count.
+        Counted with numpy: reports that share boilerplate (a compilation's
+        headings, an office's standard phrases) share sketch hashes with
+        hundreds of documents each, tens of thousands of postings per
+        document to count.
         """
-        shared = Counter(position for value in sketch.hashes for position in self.postings.get(value, ()))
-        k = max(len(sketch.hashes), 1)
-        result = []
-        for position, n in shared.items():
-            entry = self.entries[position]
-            if n >= MIN_SHARED_HASHES and overlap_bound(n / k, sketch.size, entry.sketch.size) >= threshold:
-                result.append(entry)
-        return result
+        lists = [self.postings[value] for value in sketch.hashes if value in self.postings]
+        if not lists:
+            return []
+        shared = np.bincount(np.fromiter(chain.from_iterable(lists), dtype=np.int64), minlength=len(self.entries))
+        positions = np.flatnonzero(shared >= MIN_SHARED_HASHES)
+        if not positions.size:
+            return []
+        jaccard = shared[positions] / max(len(sketch.hashes), 1)
+        sizes = np.asarray(self.sizes, dtype=np.float64)[positions]
+        smaller = np.minimum(sizes, sketch.size)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bound = np.where(smaller > 0, np.minimum(1.0, jaccard * (sizes + sketch.size) / (1 + jaccard) / smaller), 0)
+        return [self.entries[position] for position in positions[bound >= threshold]]
 
 
 def overlap_bound(jaccard: float, first: int, second: int) -> float:
