@@ -84,7 +84,7 @@ class _Index:
         if not positions.size:
             return []
         jaccard = shared[positions] / max(len(sketch.hashes), 1)
-        sizes = np.asarray(self.sizes, dtype=np.float64)[positions]
+        sizes = np.fromiter((self.sizes[position] for position in positions), dtype=np.float64, count=positions.size)
         smaller = np.minimum(sizes, sketch.size)
         with np.errstate(divide="ignore", invalid="ignore"):
             bound = np.where(smaller > 0, np.minimum(1.0, jaccard * (sizes + sketch.size) / (1 + jaccard) / smaller), 0)

@@ -214,34 +214,46 @@ def _analyse(articles: list[Article], *, context: _Context, report: Progress) ->
     total = sum(len(article.text) for article in articles)
     workers = pool.cores() if total >= PARALLEL_FROM else 1
     documents = []
-    analysed = pool.map_inherited(lambda article: _plan_document(article, context=context), articles, workers=workers)
+    # In one process, each document's words are kept for its drafts; workers would have to send them back.
+    kept: dict[int, Words] | None = {} if workers == 1 else None
+    analysed = pool.map_inherited(
+        lambda article: _plan_document(article, context=context, keep=kept), articles, workers=workers
+    )
     for index, document in enumerate(analysed):
         documents.append(document)
         report(20 + 35 * index // len(articles), _("分析“%(title)s”") % {"title": document.title[:40]})
     for document in documents:
         context.frequencies.merge(document.term_frequencies)
-    drafted = pool.map_inherited(lambda document: _drafts(document, context=context), documents, workers=workers)
+    drafted = pool.map_inherited(
+        lambda document: _drafts(document, context=context, words=kept.pop(id(document), None) if kept else None),
+        documents,
+        workers=workers,
+    )
     for index, drafts in enumerate(drafted):
         documents[index].drafts = drafts
         report(55 + 35 * index // len(documents), _("分析“%(title)s”") % {"title": documents[index].title[:40]})
     return documents
 
 
-def _drafts(document: DocumentPlan, *, context: _Context) -> list[DraftPlan]:
-    words = Words(context.segmenter.cut(document.text))  # cut again: cheaper than sending the words between processes
+def _drafts(document: DocumentPlan, *, context: _Context, words: Words | None = None) -> list[DraftPlan]:
+    if words is None:  # in a worker: cut again, cheaper than sending the words between processes
+        words = Words(context.segmenter.cut(document.text))
     return [
         _draft(proposal, text=document.text, words=words, mentions=document.mentions, context=context)
         for proposal in propose_drafts(text=document.text, outline=document.outline, title=document.title)
     ]
 
 
-def _plan_document(article: Article, *, context: _Context) -> DocumentPlan:
-    """A document without its drafts: its metadata, outline, places and word frequencies."""
+def _plan_document(article: Article, *, context: _Context, keep: dict | None = None) -> DocumentPlan:
+    """A document without its drafts: its metadata, outline, places and word frequencies.
+
+    ``keep``: where to leave its words for its drafts (by the document's id), in one process.
+    """
     text = article.text
     byline = parse_bylines(article.bylines)
     footnote = parse_footnotes(article.paragraphs)
     dated = next((parse_date(line) for line in article.dates if parse_date(line)[0]), (None, None))
-    words = Words(context.segmenter.cut(text))  # and again for its drafts (_drafts)
+    words = Words(context.segmenter.cut(text))
     mentions = detect_places(words.words, gazetteer=context.gazetteer)
     outline = parse_outline(text)
     document = DocumentPlan(
@@ -264,6 +276,8 @@ def _plan_document(article: Article, *, context: _Context) -> DocumentPlan:
         warnings=list(outline.warnings),
     )
     document.term_frequencies.add(words.paragraphs())
+    if keep is not None:
+        keep[id(document)] = words
     return document
 
 

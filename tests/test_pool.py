@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 
 import pytest
@@ -39,4 +40,33 @@ def test_an_error_in_a_worker_reaches_the_caller_and_the_pool_is_gone():
 
     with pytest.raises(ValueError, match="bad item"):
         list(pool.map_inherited(fails, list(range(6)), workers=2))
+    assert multiprocessing.active_children() == []  # the pool is gone
     assert list(pool.map_inherited(abs, [-1, -2], workers=2)) == [1, 2]  # a new map starts cleanly
+
+
+def test_a_worker_that_dies_fails_the_work_at_once_and_leaves_no_process():
+    from concurrent.futures.process import BrokenProcessPool
+
+    def dies(n):
+        if n == 2:
+            os.kill(os.getpid(), 9)  # as the kernel's out-of-memory killer would
+        return n
+
+    with pytest.raises(BrokenProcessPool):
+        list(pool.map_inherited(dies, list(range(8)), workers=2))
+    assert multiprocessing.active_children() == []
+
+
+def test_the_workers_share_the_memory_the_job_may_still_take():
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    used = pool._data_segment_bytes()
+    resource.setrlimit(resource.RLIMIT_DATA, (used + 600 * 2**20, hard))
+    try:
+        limits = list(pool.map_inherited(lambda _: resource.getrlimit(resource.RLIMIT_DATA)[0], [1, 2], workers=2))
+        assert resource.getrlimit(resource.RLIMIT_DATA)[0] == used + 600 * 2**20  # restored afterwards
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+    for limit in limits:
+        assert limit - used < 250 * 2**20  # a third each (this process and two workers), not 600 MB each

@@ -161,9 +161,10 @@ class PostgresEngine(Engine):
             newest = self._newest(prepared, n=window, estimate=total) if offset < window else []
             return self._hits(prepared, newest=newest, offset=offset, limit=limit)
 
-    def _type_counts(self, prepared: Prepared, *, cap: int) -> tuple[dict, int, dict, dict]:
+    def _type_counts(self, prepared: Prepared, *, cap: int) -> tuple[dict, int, dict, dict, dict]:
         """Matches per type (up to ``cap + 1``), the newest entry id, each type's oldest and newest
-        entry ids, and each type's density (matches per entry id where its entries lie).
+        entry ids, each type's density (matches per entry id where its entries lie), and the newest
+        matches of each type counted over all its entries (its facet sample, see ``_recount``).
 
         Each type is a token of the index (``kpractice``…), so GIN finds a
         type's matches directly. But GIN hands over all of a word's matches
@@ -292,8 +293,9 @@ class PostgresEngine(Engine):
             if tag == "count":
                 counted[kind] = (n, span)
             else:
-                rows[kind].append((kind, object_id, document_id))
-        return counted, dict(rows)
+                rows[kind].append((n, (kind, object_id, document_id)))  # n: the entry's id
+        # Newest first, by id: a union's rows need not keep each part's order.
+        return counted, {kind: [row for _id, row in sorted(found, reverse=True)] for kind, found in rows.items()}
 
     def _facet_sample(
         self, prepared: Prepared, *, counts: dict, type_newest: dict, densities: dict, presampled: dict | None = None
