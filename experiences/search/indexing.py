@@ -96,9 +96,9 @@ def entry_row(item: Item) -> tuple:
 def entry_rows(items: list[Item]) -> list[tuple]:
     """The rows of these items, in order.
 
-    In this process: the segmenter cuts an import's worth of text in a tenth
-    of a second, less than forking workers and sending the words back costs
-    (docs/performance.md, Imports).
+    In this process: for an import's worth of text, forking workers and
+    sending the words back costs more than the segmenting (docs/performance.md,
+    Imports).
     """
     return [entry_row(item) for item in items]
 

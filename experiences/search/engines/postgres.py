@@ -28,8 +28,7 @@ POSTGRES_RANK_WINDOW = 1000
 # so GIN can find a common word's newest matches among the newest blocks when it has more than
 # NARROW_ABOVE times as many matches as are wanted. Each block is a posting list of ID_BLOCK
 # entries for GIN to merge: past MAX_BLOCKS of them (a word of middling frequency), narrowing
-# costs more than reading its few thousand matches. (At a million entries, GIN found 中关村's
-# 38,946 practices, typed, in 22-31 ms; six of its blocks in 5-7 ms, twelve in 8-12 ms.)
+# costs more than reading its few thousand matches (docs/performance.md has the figures).
 ID_BLOCK = 4096
 MAX_BLOCKS = 12
 NARROW_ABOVE = 4
@@ -248,9 +247,8 @@ class PostgresEngine(Engine):
         The blocks' tokens narrow GIN to their few thousand entries each; the
         type is read from the rows rather than given to GIN as a token too:
         every token GIN intersects costs a descent of its posting tree per
-        candidate, and a type's token is in most entries (the probe of 人才
-        无锡 at a million entries: 62 ms as one typed scan per type and
-        block, 19 ms as this one).
+        candidate, and a type's token is in most entries (docs/performance.md:
+        a third of the time of one typed scan per type and block).
         """
         if not blocks:
             return {}
