@@ -305,13 +305,14 @@ def _lower_priority(nice: int) -> None:  # pragma: no cover - runs in the child
 def _cap_memory(budget: int) -> None:  # pragma: no cover - runs in the child
     """Allow ``budget`` bytes of new heap and anonymous mappings on top of what the fork inherited."""
     _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
-    limit = _data_segment_bytes() + budget
+    limit = data_segment_bytes() + budget
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
 
 
-def _data_segment_bytes() -> int:
+def data_segment_bytes() -> int:
+    """This process's data segment (VmData): what RLIMIT_DATA limits."""
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
             if line.startswith("VmData:"):

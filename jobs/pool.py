@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
-from .limits import _data_segment_bytes, die_with_parent
+from .limits import data_segment_bytes, die_with_parent
 
 
 def cores() -> int:
@@ -98,7 +98,7 @@ def _memory_share(shares: int) -> int | None:
     soft, _hard = resource.getrlimit(resource.RLIMIT_DATA)
     if soft == resource.RLIM_INFINITY:
         return None
-    used = _data_segment_bytes()
+    used = data_segment_bytes()
     return used + max(0, soft - used) // shares
 
 

@@ -61,7 +61,7 @@ def test_the_workers_share_the_memory_the_job_may_still_take():
     import resource
 
     soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
-    used = pool._data_segment_bytes()
+    used = pool.data_segment_bytes()
     resource.setrlimit(resource.RLIMIT_DATA, (used + 600 * 2**20, hard))
     try:
         limits = list(pool.map_inherited(lambda _: resource.getrlimit(resource.RLIMIT_DATA)[0], [1, 2], workers=2))

@@ -451,7 +451,7 @@ def _span_holding(wanted: float, *, top: int, extent: dict, densities: dict) -> 
 
     Each type's matches are spread at its own density over its own ids: the
     newest ids may all be recommendations, whose matches are fewer than the
-    practices' density would promise. None if all of them are not expected to.
+    practices' density would promise. None if even all the ids are not expected to hold them.
     """
 
     def expected(span: int) -> float:
