@@ -66,6 +66,8 @@ class Lesson:
     # Where it is filed when grouped: (sort key, heading).
     theme_group: tuple = ((1,), "")
     place_group: tuple = ((1,), "")
+    # What it links to, by key (the API's "links"; the printed formats show the names above).
+    keys: dict = field(default_factory=dict)
 
     @property
     def kind_label(self) -> str:
@@ -190,6 +192,12 @@ def _lesson(obj, *, kind: str, place_prefix: str = "") -> Lesson:
         audience=getattr(obj, "audience", ""),
         theme_group=_theme_group(themes),
         place_group=_place_group(places, prefix=place_prefix),
+        keys={
+            "document": obj.document_id,
+            "section": obj.section_id,
+            "places": [p.adcode for p in places],
+            "themes": [t.slug for t in themes],
+        },
     )
     if kind == RECOMMENDATION:
         lesson.sub_points = [SubPoint(c.pk, c.label, c.title, c.body) for c in obj.children.all()]
@@ -200,6 +208,11 @@ def _lesson(obj, *, kind: str, place_prefix: str = "") -> Lesson:
             f"{p.title}（{'、'.join(x.qualified_name for x in p.places.all())}）" if p.places.all() else p.title
             for p in sorted(behind.values(), key=lambda p: p.pk)
         ]
+        lesson.keys |= {
+            "parent": obj.parent_id,
+            "sub_points": [point.pk for point in lesson.sub_points],
+            "based_on": sorted(behind),
+        }
     return lesson
 
 
@@ -235,6 +248,12 @@ def _load(selection: Selection, *, user) -> dict[tuple[str, int], Lesson]:
     loaded = {(PRACTICE, p.pk): _lesson(p, kind=PRACTICE, place_prefix=prefix) for p in practices}
     loaded |= {(RECOMMENDATION, r.pk): _lesson(r, kind=RECOMMENDATION, place_prefix=prefix) for r in recommendations}
     return loaded
+
+
+def load_items(items: list[tuple[str, int]], *, user) -> list[Lesson]:
+    """These lessons, in this order, as every export format sees them; those the user may not see are left out."""
+    loaded = _load(Selection(title="", items=items), user=user)
+    return [loaded[item] for item in items if item in loaded]
 
 
 def group_lessons(lessons: Iterable[Lesson], *, grouping: str) -> list[Group]:

@@ -167,7 +167,7 @@ def for_comparison(*, data: QueryDict, user) -> Selection:
     )
 
 
-def _describe(form, names: tuple[str, ...]) -> list[str]:
+def describe(form, names: tuple[str, ...]) -> list[str]:
     """The cover's "what was selected": each filled-in filter with its label, as the user typed or chose it."""
     lines = []
     for name in names:
@@ -200,7 +200,7 @@ def for_list(*, kind: str, data: QueryDict, user) -> Selection:
         filterset = _bound(RecommendationFilterSet, data, user, queryset=recommendations)
         points = _listed(filterset.qs, user=user).order_by("document_id", "order", "pk")
         items, title = _take(RECOMMENDATION, points), _("启示建议汇编")
-    criteria = _describe(filterset.form, tuple(LessonFilterSet.base_filters))
+    criteria = describe(filterset.form, tuple(LessonFilterSet.base_filters))
     return Selection(title=title, criteria=criteria or [_("全部")], items=items)
 
 
@@ -222,7 +222,7 @@ def for_search(*, data: QueryDict, user) -> Selection:
         include_drafts=bool(cleaned.get("drafts")) and staff,
     )
     items = _ranked_lessons(query, filters)
-    criteria = _describe(filterset.form, ("q", "type", "place", "theme", "document"))
+    criteria = describe(filterset.form, ("q", "type", "place", "theme", "document"))
     return Selection(
         title=_("“%(q)s”相关经验汇编") % {"q": cleaned.get("q")},
         criteria=criteria,

@@ -42,6 +42,11 @@ def _record(lesson: Lesson, group: str) -> dict:
     }
 
 
+def record(lesson: Lesson, *, group: str = "") -> dict:
+    """One lesson as the JSON export writes it (the API returns the same, plus its links)."""
+    return _record(lesson, group)
+
+
 def records(briefing: Briefing) -> list[dict]:
     return [_record(lesson, group.title) for group in briefing.groups for lesson in group.lessons]
 

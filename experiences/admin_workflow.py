@@ -85,14 +85,12 @@ class WorkflowAdmin(admin.ModelAdmin):
         """Editors change drafts (returned ones included); what is submitted or published is the reviewers'."""
         if not super().has_change_permission(request, obj):
             return False
-        if obj is None or obj.status == Status.DRAFT:
-            return True
-        return workflow.may(request.user, type(obj), workflow.APPROVE)
+        return obj is None or workflow.may_edit(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
         if not super().has_delete_permission(request, obj):
             return False
-        return obj is None or obj.status == Status.DRAFT or workflow.may(request.user, type(obj), workflow.APPROVE)
+        return obj is None or workflow.may_edit(request.user, obj)
 
     @admin.display(description=gettext_lazy("读者可见"))
     def public(self, obj):

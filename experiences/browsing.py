@@ -162,13 +162,13 @@ def place_counts_from(counts: dict[tuple[str, str], int]) -> dict[str, PlaceCoun
 LESSON_INDEX = {kind.key: index for index, kind in enumerate(KINDS)}
 
 
-def _prefix_counts(counts: dict[tuple[str, str], int], prefix: str) -> tuple[int, int]:
+def prefix_counts(counts: dict[tuple[str, str], int], prefix: str) -> tuple[int, int]:
     return counts.get(("practice", f"place:{prefix}"), 0), counts.get(("recommendation", f"place:{prefix}"), 0)
 
 
 def place_count_from(place: Place, counts: dict[tuple[str, str], int]) -> PlaceCount | None:
     """One place's entry of ``place_counts_from``, without building the others."""
-    practices, recommendations = _prefix_counts(counts, place.code_prefix)
+    practices, recommendations = prefix_counts(counts, place.code_prefix)
     return PlaceCount(place, practices, recommendations) if practices or recommendations else None
 
 

@@ -91,6 +91,12 @@ def refusal(user, obj, action: str, *, system: bool = False) -> str | None:
     return None
 
 
+def may_edit(user, obj) -> bool:
+    """Whether ``user``'s change permission reaches ``obj`` now: editors change drafts (returned ones
+    included); what is submitted, published or withdrawn is the reviewers' (the admin and the API)."""
+    return obj.status == Status.DRAFT or may(user, type(obj), APPROVE)
+
+
 def available(user, obj) -> list[Transition]:
     """The transitions ``user`` may take on ``obj`` now (the buttons of its page)."""
     return [t for t in TRANSITIONS.values() if refusal(user, obj, t.action) is None]

@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "taggit",
     "axes",
     "reversion",
@@ -69,6 +72,8 @@ INSTALLED_APPS = [
     "briefings",
     "jobs",
     "backups",
+    "api",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -300,6 +305,58 @@ KBASE_EXPORT_RATE_WINDOW = int(os.environ.get("KBASE_EXPORT_RATE_WINDOW", "60"))
 KBASE_TRUSTED_PROXY_HOPS = int(os.environ.get("KBASE_TRUSTED_PROXY_HOPS", "0"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Absolute links in e-mails (digests): the address readers reach the site at.
+KBASE_SITE_URL = os.environ.get("KBASE_SITE_URL", "http://127.0.0.1:8000")
+# Digests go through Django's e-mail backend: the console by default, SMTP when EMAIL_HOST is set.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kbase@localhost")
+# Celery beat (`celery -A kbase beat`): the saved searches' digests, checked every hour.
+CELERY_BEAT_SCHEDULE = {"send-digests": {"task": "alerts.send_digests", "schedule": 3600.0}}
+
+# The REST API (api/): the same visibility as the pages; programs sign with personal tokens.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
+    # Requests per minute: per token, per signed-in user (session), per address for anonymous callers.
+    "DEFAULT_THROTTLE_RATES": {
+        "token": os.environ.get("KBASE_API_RATE_TOKEN", "600/min"),
+        "user": os.environ.get("KBASE_API_RATE_USER", "600/min"),
+        "anon": os.environ.get("KBASE_API_RATE_ANON", "120/min"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_VERSIONING_CLASS": None,
+    "UNICODE_JSON": True,
+    # ?format= names an export's file format (as on the site), not the response's: JSON unless Accept asks for HTML.
+    "URL_FORMAT_OVERRIDE": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kbase 经验借鉴知识库 API",
+    "DESCRIPTION": "Places, themes, documents, practices, recommendations, collections and search (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # Production hardening: on unless DEBUG, so `check --deploy` passes.
 if not DEBUG:

@@ -42,9 +42,11 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots_txt"),
     # Browsers ask for /favicon.ico wherever a page names no icon (the admin's pages, a PDF): the site's icon.
     path("favicon.ico", favicon, name="favicon"),
+    path("", include("api.urls")),
     path("", include("jobs.urls")),
     path("", include("briefings.urls")),
     path("", include("experiences.urls")),
+    path("", include("alerts.urls")),  # after experiences.urls, which registers the adcode converter
 ]
 
 if settings.DEBUG:

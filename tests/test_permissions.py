@@ -66,6 +66,8 @@ ADMIN_MODELS = [
     "experiences.searchentry",
     "briefings.collection",
     "jobs.job",
+    "api.apitoken",
+    "alerts.savedsearch",
 ]
 CAN = {EDITOR: EDITOR_CAN, REVIEWER: REVIEWER_CAN, ADMIN: dict.fromkeys(ADMIN_MODELS, "vacd")}
 # Admin pages that refuse an action to everyone, whatever the permissions (read-only or derived records).
@@ -77,6 +79,7 @@ NOBODY = {
     "axes.accessfailurelog": "ac",
     "jobs.job": "acd",  # d: the sample job has not finished, and a running job is never deleted
     "experiences.importbatch": "c",
+    "api.apitoken": "a",  # a token is made by its owner, the only one to see its key
 }
 
 SECRETS = ["草稿萤火虫甲", "待审萤火虫乙", "撤回萤火虫丙", "秘密标签丁", "未发布文献戊", "文献未发布的萤火虫己"]
@@ -105,7 +108,9 @@ def world():
         collection.items.model(collection=collection, practice=Practice.objects.published().first(), order=1)
     )
     job = Job.objects.create(kind=Job.Kind.EXPORT, requested_by=users[ADMIN])
+    batch = ImportBatch.objects.create(original_name="a.txt", state=ImportBatch.State.CANCELLED)
     return {
+        "batch": batch,
         "users": users,
         "other_reader": other_reader,
         "draft": draft,
@@ -190,6 +195,109 @@ def public_rows(w) -> dict[str, list[tuple]]:
             )
         ],
         "media": [("get", "/media/nothing-here.txt", dict.fromkeys(ROLES, 404))],
+        **api_rows(w),
+        **alerts_rows(w),
+    }
+
+
+# The API answers 401 to a caller without credentials (it asks for a token), 403 to one without the right.
+API_WRITE = {ANON: 401, READER: 403, **dict.fromkeys(STAFF, 400)}  # staff pass the checks, then the empty body fails
+STAFF_API = {ANON: 401, READER: 403, **dict.fromkeys(STAFF, 200)}
+
+
+def _transitions(basename: str, obj, expected: dict) -> dict:
+    return {
+        f"api:{basename}-{action}": [("post", f"/api/v1/{basename}s/{obj.pk}/{action}/", expected[action])]
+        for action in workflow.TRANSITIONS
+    }
+
+
+def api_rows(w) -> dict[str, list[tuple]]:
+    draft, practice, recommendation = w["draft"], w["practice"], w["recommendation"]
+    # On a published item every transition but withdraw is refused by its state (409) once the role may take it.
+    by_state = {ANON: 401, READER: 403, EDITOR: 403, REVIEWER: 409, ADMIN: 409}
+    on_published = {
+        "submit": {ANON: 401, READER: 403, **dict.fromkeys(STAFF, 409)},
+        "approve": by_state,
+        "return": by_state,
+        "withdraw": {ANON: 401, READER: 403, EDITOR: 403, REVIEWER: 409, ADMIN: 409},  # no note given
+        "reopen": {ANON: 401, READER: 403, **dict.fromkeys(STAFF, 409)},
+    }
+    hidden_document = {ANON: 401, READER: 404, EDITOR: 409, REVIEWER: 409, ADMIN: 409}
+    submitted = {ANON: 401, READER: 404, **dict.fromkeys(STAFF, 200)}
+    on_hidden = {**dict.fromkeys(workflow.TRANSITIONS, hidden_document), "submit": submitted}
+    on_hidden["approve"] = {**hidden_document, EDITOR: 403}
+    on_hidden["return"] = {**hidden_document, EDITOR: 403}
+    on_hidden["withdraw"] = {**hidden_document, EDITOR: 403}
+    return {
+        "api:api-root": [("get", "/api/v1/", OK)],
+        "api:place-list": [("get", "/api/v1/places/?level=province", OK)],
+        "api:place-detail": [("get", "/api/v1/places/420100/", OK)],
+        "api:theme-list": [("get", "/api/v1/themes/", OK)],
+        "api:theme-detail": [("get", "/api/v1/themes/talent/", OK)],
+        "api:document-list": [("get", "/api/v1/documents/", OK)],
+        "api:document-detail": [("get", f"/api/v1/documents/{w['document'].pk}/", UNPUBLISHED)],
+        "api:practice-list": [
+            ("get", "/api/v1/practices/", OK),
+            ("get", "/api/v1/practices/?tag=秘密标签丁", OK),
+            ("post", "/api/v1/practices/", API_WRITE),
+        ],
+        "api:practice-detail": [
+            ("get", f"/api/v1/practices/{practice.pk}/", OK),
+            ("get", f"/api/v1/practices/{draft.pk}/", UNPUBLISHED),
+            ("patch", f"/api/v1/practices/{draft.pk}/", {**API_WRITE, READER: 404}),
+        ],
+        "api:recommendation-list": [
+            ("get", "/api/v1/recommendations/", OK),
+            ("post", "/api/v1/recommendations/", API_WRITE),
+        ],
+        "api:recommendation-detail": [
+            ("get", f"/api/v1/recommendations/{recommendation.pk}/", OK),
+            # An editor changes drafts only; a reviewer may change what is published.
+            ("patch", f"/api/v1/recommendations/{recommendation.pk}/", {**API_WRITE, EDITOR: 403}),
+        ],
+        **_transitions("practice", practice, on_published),
+        **_transitions("recommendation", recommendation, on_published),
+        **_transitions("document", w["document"], on_hidden),
+        "api:collection-list": [("get", "/api/v1/collections/", OK)],
+        "api:collection-detail": [
+            ("get", f"/api/v1/collections/{w['collection'].pk}/", {**dict.fromkeys(ROLES, 404), ADMIN: 200})
+        ],
+        "api:search": [("get", "/api/v1/search/?q=萤火虫", OK), ("get", "/api/v1/search/?q=萤火虫&drafts=on", OK)],
+        "api:imports": [("post", "/api/v1/imports/", API_WRITE)],
+        "api:import": [("get", f"/api/v1/imports/{w['batch'].pk}/", STAFF_API)],
+        "api:import_confirm": [
+            ("post", f"/api/v1/imports/{w['batch'].pk}/confirm/", {**STAFF_API, **dict.fromkeys(STAFF, 409)})
+        ],
+        "api:exports": [
+            (
+                "post",
+                "/api/v1/exports/?source=practices&place=420100&format=csv",
+                {ANON: 401, **dict.fromkeys(ROLES[1:], 202)},
+            )
+        ],
+        "api:job": [("get", f"/api/v1/jobs/{w['job'].pk}/", {ANON: 401, READER: 404, **dict.fromkeys(STAFF, 200)})],
+        "api:job_download": [
+            ("get", f"/api/v1/jobs/{w['job'].pk}/download/", {ANON: 401, **dict.fromkeys(ROLES[1:], 404)})
+        ],
+        "api:schema": [("get", "/api/v1/schema/", OK)],
+        "api:docs": [("get", "/api/v1/docs/", OK)],
+        "api:redoc": [("get", "/api/v1/redoc/", OK)],
+        "api:tokens": [("get", "/accounts/tokens/", SIGNED_IN)],
+        "api:token_revoke": [("post", "/accounts/tokens/999999/revoke/", dict.fromkeys(ROLES, 302))],
+    }
+
+
+def alerts_rows(w) -> dict[str, list[tuple]]:
+    return {
+        "alerts:saved_list": [("get", "/alerts/", SIGNED_IN)],
+        "alerts:save": [("post", "/alerts/save/", dict.fromkeys(ROLES, 302))],
+        "alerts:update": [("post", "/alerts/999999/", {ANON: 302, **dict.fromkeys(ROLES[1:], 404)})],
+        "alerts:unsubscribe": [("get", "/alerts/unsubscribe/not-a-signed-token/", dict.fromkeys(ROLES, 404))],
+        "alerts:latest_feed": [("get", "/feeds/latest/", OK)],
+        "alerts:place_feed": [("get", "/feeds/places/420100/", OK)],
+        "alerts:theme_feed": [("get", "/feeds/themes/talent/", OK)],
+        "alerts:saved_feed": [("get", "/feeds/saved/not-a-token/", dict.fromkeys(ROLES, 404))],
     }
 
 
@@ -448,6 +556,8 @@ def test_the_role_table_matches_the_groups_the_migration_made():
                 "axes",
                 "reversion",
                 "admin",
+                "api",  # api and alerts 0002
+                "alerts",
             ]
         ).count()
     )

@@ -1,0 +1,35 @@
+from django import forms
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from .models import SavedSearch
+
+# Parameters that are not conditions: a page number, or the export's own.
+DROPPED = ("page", "rpage", "format", "source", "csrfmiddlewaretoken")
+
+
+class SaveSearchForm(forms.ModelForm):
+    class Meta:
+        model = SavedSearch
+        fields = ["name", "source", "query", "frequency"]
+
+    def clean_query(self):
+        params = QueryDict(self.cleaned_data.get("query", ""), mutable=True)
+        for key in DROPPED:
+            params.pop(key, None)
+        query = params.urlencode()
+        if len(query) > 1000:
+            raise forms.ValidationError(_("条件太长。"))
+        return query
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("source") == SavedSearch.Source.SEARCH and not QueryDict(cleaned.get("query", "")).get("q"):
+            raise forms.ValidationError(_("请先输入搜索词再保存搜索。"))
+        return cleaned
+
+
+class SavedSearchForm(forms.ModelForm):
+    class Meta:
+        model = SavedSearch
+        fields = ["name", "frequency"]
