@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 PERIODS = {SavedSearch.Frequency.DAILY: timedelta(days=1), SavedSearch.Frequency.WEEKLY: timedelta(days=7)}
 UNSUBSCRIBE_SALT = "alerts.unsubscribe"
+# A window ends this long before the run: a lesson approved in a transaction still open at the run's
+# moment carries an earlier published_at, and would otherwise fall in no window at all.
+SETTLE = timedelta(minutes=5)
 
 
 @dataclass
@@ -64,15 +67,16 @@ def due(now=None):
 
 def send_due(*, now=None) -> Report:
     now = now or timezone.now()
+    until = now - SETTLE
     report = Report()
     for saved in due(now):
         report.checked += 1
-        # Claim the window (sent_until → now) first: a concurrent run finds it moved and skips it.
-        claimed = SavedSearch.objects.filter(pk=saved.pk, sent_until=saved.sent_until).update(sent_until=now)
+        # Claim the window (sent_until → until) first: a concurrent run finds it moved and skips it.
+        claimed = SavedSearch.objects.filter(pk=saved.pk, sent_until=saved.sent_until).update(sent_until=until)
         if not claimed:
             continue
         try:
-            found = published_between(saved, after=saved.sent_until, until=now)
+            found = published_between(saved, after=saved.sent_until, until=until)
         except InvalidConditions:
             log.warning("saved search %s: its conditions no longer validate", saved.pk)
             report.failed += 1
@@ -84,7 +88,7 @@ def send_due(*, now=None) -> Report:
             _mail(saved, found).send()
         except OSError:
             # The mail server is down: give the window back, so that the next run sends it.
-            SavedSearch.objects.filter(pk=saved.pk, sent_until=now).update(sent_until=saved.sent_until)
+            SavedSearch.objects.filter(pk=saved.pk, sent_until=until).update(sent_until=saved.sent_until)
             log.exception("saved search %s: the digest could not be sent", saved.pk)
             report.failed += 1
             continue

@@ -112,6 +112,7 @@ class LessonSerializer(serializers.Serializer):
     citation = serializers.CharField(help_text=_("完整出处"))
     url = serializers.CharField()
     links = LessonLinksSerializer()
+    version = serializers.IntegerField(required=False, help_text=_("详情中提供：修改时须回传的版本号"))
 
 
 class FragmentSerializer(serializers.Serializer):
