@@ -79,12 +79,16 @@ class LessonLinksSerializer(serializers.Serializer):
     section = serializers.IntegerField(allow_null=True)
     places = serializers.ListField(child=serializers.CharField(), help_text=_("地区代码"))
     themes = serializers.ListField(child=serializers.CharField(), help_text=_("主题标识"))
-    parent = serializers.IntegerField(allow_null=True, required=False, help_text=_("启示建议：上级建议"))
-    sub_points = serializers.ListField(child=serializers.IntegerField(), required=False)
-    based_on = serializers.ListField(child=serializers.IntegerField(), required=False, help_text=_("依据的经验做法"))
-    recommendations = serializers.ListField(
-        child=serializers.IntegerField(), required=False, help_text=_("经验做法：依据它的启示建议")
-    )
+
+
+class PracticeLinksSerializer(LessonLinksSerializer):
+    recommendations = serializers.ListField(child=serializers.IntegerField(), help_text=_("依据它的启示建议"))
+
+
+class RecommendationLinksSerializer(LessonLinksSerializer):
+    parent = serializers.IntegerField(allow_null=True, help_text=_("上级建议"))
+    sub_points = serializers.ListField(child=serializers.IntegerField())
+    based_on = serializers.ListField(child=serializers.IntegerField(), help_text=_("依据的经验做法"))
 
 
 class LessonSerializer(serializers.Serializer):
@@ -111,8 +115,15 @@ class LessonSerializer(serializers.Serializer):
     section = serializers.CharField()
     citation = serializers.CharField(help_text=_("完整出处"))
     url = serializers.CharField()
-    links = LessonLinksSerializer()
     version = serializers.IntegerField(required=False, help_text=_("详情中提供：修改时须回传的版本号"))
+
+
+class PracticeSerializer(LessonSerializer):
+    links = PracticeLinksSerializer()
+
+
+class RecommendationSerializer(LessonSerializer):
+    links = RecommendationLinksSerializer()
 
 
 class FragmentSerializer(serializers.Serializer):

@@ -52,14 +52,26 @@ class LessonInputSerializer(serializers.Serializer):
     parent = serializers.PrimaryKeyRelatedField(queryset=Recommendation.objects.all(), required=False, allow_null=True)
     derived_from = serializers.PrimaryKeyRelatedField(queryset=Practice.objects.all(), many=True, required=False)
 
-    def __init__(self, *args, model=Practice, **kwargs):
+    model: type = Practice
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.model = model
         for name in list(self.fields):
-            if name not in FIELDS[model]:
+            if name not in FIELDS[self.model]:
                 self.fields.pop(name)
-        if model is Practice:
+        if self.model is Practice:
             self.fields["title"].max_length = 200
+
+
+class PracticeInputSerializer(LessonInputSerializer):
+    model = Practice
+
+
+class RecommendationInputSerializer(LessonInputSerializer):
+    model = Recommendation
+
+
+INPUTS = {Practice: PracticeInputSerializer, Recommendation: RecommendationInputSerializer}
 
 
 class Refused(Exception):

@@ -8,15 +8,19 @@ writers only format it.
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from taggit.models import TaggedItem
 
-from experiences.models import Place, Practice, Recommendation, Status, Theme
+from experiences.caching import cached
+from experiences.models import Place, Practice, Recommendation, SourceDocument, Status, Theme
 
 from .selection import PRACTICE, RECOMMENDATION, Selection
 
@@ -173,9 +177,61 @@ def _citation(lesson) -> Citation:
     )
 
 
-def _lesson(obj, *, kind: str, place_prefix: str = "") -> Lesson:
-    places = list(obj.places.all())
-    themes = sorted(obj.themes.all(), key=_theme_key)
+@dataclass
+class _Links:
+    """A kind's places, themes and keywords by lesson, from flat link rows and the cached taxonomy."""
+
+    places: dict[int, list[Place]]
+    themes: dict[int, list[Theme]]
+    tags: dict[int, list[str]]
+
+    @classmethod
+    def of(cls, model, ids: list[int]) -> _Links:
+        places, themes = _taxonomy()
+        linked = {name: _linked(model, name, ids) for name in ("places", "themes")}
+        return cls(
+            places={
+                pk: sorted((places[i] for i in found if i in places), key=lambda p: (p.pinyin, p.adcode))
+                for pk, found in linked["places"].items()
+            },
+            themes={
+                pk: sorted((themes[i] for i in found if i in themes), key=_theme_key)
+                for pk, found in linked["themes"].items()
+            },
+            tags=_tag_names(model, ids),
+        )
+
+
+def _taxonomy() -> tuple[dict[int, Place], dict[int, Theme]]:
+    """Every place (with the places above it) and theme by id, per content version, in this process.
+
+    A page of lessons links hundreds of places: instantiating each with its
+    parents for every lesson took a third of an API page (docs/performance.md).
+    """
+
+    def build():
+        return (
+            {p.pk: p for p in Place.objects.select_related("parent__parent")},
+            {t.pk: t for t in Theme.objects.select_related("parent")},
+        )
+
+    return cached("briefing-taxonomy", build, shared=False)
+
+
+def _linked(model, name: str, ids: list[int]) -> dict[int, list[int]]:
+    field = model._meta.get_field(name)
+    source, target = f"{field.m2m_field_name()}_id", f"{field.m2m_reverse_field_name()}_id"
+    found: dict[int, list[int]] = defaultdict(list)
+    if ids:
+        rows = field.remote_field.through.objects.filter(**{f"{source}__in": ids}).values_list(source, target)
+        for owner, other in rows:
+            found[owner].append(other)
+    return found
+
+
+def _lesson(obj, *, kind: str, links: _Links, place_prefix: str = "") -> Lesson:
+    places = links.places.get(obj.pk, [])
+    themes = links.themes.get(obj.pk, [])
     lesson = Lesson(
         kind=kind,
         pk=obj.pk,
@@ -183,7 +239,7 @@ def _lesson(obj, *, kind: str, place_prefix: str = "") -> Lesson:
         status="" if obj.status == Status.PUBLISHED else obj.get_status_display(),
         places=[p.qualified_name for p in places],
         themes=[str(t) for t in themes],
-        tags=sorted(t.name for t in obj.tags.all()),
+        tags=sorted(links.tags.get(obj.pk, [])),
         summary=getattr(obj, "summary", ""),
         body=obj.body,
         excerpt=obj.excerpt,
@@ -216,38 +272,52 @@ def _lesson(obj, *, kind: str, place_prefix: str = "") -> Lesson:
     return lesson
 
 
+# What a citation reads of the source document: not its text, nor its duplicate sketch.
+_DOCUMENT_FIELDS = ["title", "authors", "organization", "published_year", "published_month", "publisher"]
+
+
 def _load(selection: Selection, *, user) -> dict[tuple[str, int], Lesson]:
     places = Prefetch("places", queryset=Place.objects.select_related("parent__parent"))
-    common = ("document", "section")
     practice_ids = [pk for kind, pk in selection.items if kind == PRACTICE]
     recommendation_ids = [pk for kind, pk in selection.items if kind == RECOMMENDATION]
     visible_practices = Practice.objects.visible_to(user).prefetch_related(places).order_by("pk")
-    # Visibility is checked again here, whatever built the selection (a search index can lag behind).
-    practices = (
-        Practice.objects.visible_to(user)
-        .filter(pk__in=practice_ids)
-        .select_related(*common)
-        .prefetch_related(places, "themes__parent", "tags")
-    )
+
+    def rows(model, ids):
+        # Visibility is checked again here, whatever built the selection (a search index can lag behind).
+        lessons = model.objects.visible_to(user).filter(pk__in=ids).select_related("document", "section")
+        return lessons.defer(
+            *(f"document__{f.name}" for f in SourceDocument._meta.concrete_fields if f.name not in _DOCUMENT_FIELDS
+              and not f.primary_key)
+        )  # fmt: skip
+
     children = Recommendation.objects.visible_to(user).order_by("order", "pk")
-    recommendations = (
-        Recommendation.objects.visible_to(user)
-        .filter(pk__in=recommendation_ids)
-        .select_related(*common)
-        .prefetch_related(
-            places,
-            "themes__parent",
-            "tags",
-            Prefetch("derived_from", queryset=visible_practices),
-            Prefetch(
-                "children", queryset=children.prefetch_related(Prefetch("derived_from", queryset=visible_practices))
-            ),
-        )
+    recommendations = rows(Recommendation, recommendation_ids).prefetch_related(
+        Prefetch("derived_from", queryset=visible_practices),
+        Prefetch("children", queryset=children.prefetch_related(Prefetch("derived_from", queryset=visible_practices))),
     )
     prefix = selection.place_prefix
-    loaded = {(PRACTICE, p.pk): _lesson(p, kind=PRACTICE, place_prefix=prefix) for p in practices}
-    loaded |= {(RECOMMENDATION, r.pk): _lesson(r, kind=RECOMMENDATION, place_prefix=prefix) for r in recommendations}
+    links = _Links.of(Practice, practice_ids)
+    loaded = {
+        (PRACTICE, p.pk): _lesson(p, kind=PRACTICE, links=links, place_prefix=prefix)
+        for p in rows(Practice, practice_ids)
+    }
+    links = _Links.of(Recommendation, recommendation_ids)
+    loaded |= {
+        (RECOMMENDATION, r.pk): _lesson(r, kind=RECOMMENDATION, links=links, place_prefix=prefix)
+        for r in recommendations
+    }
     return loaded
+
+
+def _tag_names(model, ids: list[int]) -> dict[int, list[str]]:
+    """Keywords by lesson, in one query: taggit's own prefetch builds a queryset per object (a third of
+    an API page of 200 lessons went there; docs/performance.md)."""
+    names: dict[int, list[str]] = defaultdict(list)
+    if ids:
+        rows = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
+        for pk, name in rows.values_list("object_id", "tag__name"):
+            names[pk].append(name)
+    return names
 
 
 def load_items(items: list[tuple[str, int]], *, user) -> list[Lesson]:

@@ -356,6 +356,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "LessonKindEnum": ["practice", "recommendation"],
+        "ResultKindEnum": ["practice", "recommendation", "section"],
+    },
 }
 
 # Production hardening: on unless DEBUG, so `check --deploy` passes.
