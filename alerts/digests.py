@@ -8,6 +8,7 @@ at once, or a run retried after a crash, never send the same window twice.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,6 +20,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from jobs.kinds import Outcome
 
 from .matching import InvalidConditions, published_between
 from .models import SavedSearch
@@ -65,12 +68,16 @@ def due(now=None):
     return searches.filter(user__is_active=True).exclude(user__email="").select_related("user").order_by("pk")
 
 
-def send_due(*, now=None) -> Report:
+def send_due(*, now=None, progress=None) -> Report:
+    """Send every digest that is due; ``progress(done, total)`` after each saved search (the job's bar)."""
     now = now or timezone.now()
     until = now - SETTLE
     report = Report()
-    for saved in due(now):
+    searches = list(due(now))
+    for saved in searches:
         report.checked += 1
+        if progress is not None:
+            progress(report.checked, len(searches))
         # Claim the window (sent_until → until) first: a concurrent run finds it moved and skips it.
         claimed = SavedSearch.objects.filter(pk=saved.pk, sent_until=saved.sent_until).update(sent_until=until)
         if not claimed:
@@ -121,3 +128,34 @@ def _mail(saved: SavedSearch, found) -> EmailMultiAlternatives:
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def queue_run():
+    """The scheduler's hourly call: one digests job at a time (a slow run is not doubled by the next hour's)."""
+    from jobs.models import Job
+    from jobs.queue import submit
+
+    if Job.objects.filter(kind=Job.Kind.SEND_DIGESTS).active().exists():
+        return None
+    return submit(kind=Job.Kind.SEND_DIGESTS, params={}, title=_("发送订阅邮件摘要"))
+
+
+def _run_job(job_id: int, *, report) -> Outcome:
+    def progress(done: int, total: int) -> None:
+        report((100 * done // max(total, 1), _("已检查 %(done)d / %(total)d 个订阅") % {"done": done, "total": total}))
+
+    result = send_due(progress=progress)
+    message = _("检查了 %(checked)d 个订阅，发出 %(sent)d 封邮件，%(empty)d 个没有新内容，%(failed)d 个失败。") % {
+        "checked": result.checked,
+        "sent": result.sent,
+        "empty": result.empty,
+        "failed": result.failed,
+    }
+    return Outcome(message=message, summary=dataclasses.asdict(result))
+
+
+def register() -> None:
+    from jobs import kinds
+    from jobs.models import Job
+
+    kinds.register(Job.Kind.SEND_DIGESTS, kinds.JobKind(run=_run_job, seconds_setting="KBASE_DIGEST_JOB_SECONDS"))

@@ -1,4 +1,4 @@
-"""The scheduled job (Celery beat, every hour): send the digests that are due."""
+"""The scheduled job (Celery beat, every hour): queue the digests' job, unless one is still queued or running."""
 
 from __future__ import annotations
 
@@ -9,4 +9,4 @@ from . import digests
 
 @shared_task(name="alerts.send_digests", ignore_result=True)
 def send_digests() -> None:
-    digests.send_due()
+    digests.queue_run()

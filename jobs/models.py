@@ -58,6 +58,7 @@ class Job(models.Model):
         EXPORT = "export", _("导出简报")
         REBUILD_SEARCH_INDEX = "rebuild_search_index", _("重建搜索索引")
         REBUILD_COUNTS = "rebuild_counts", _("重新统计数量")
+        SEND_DIGESTS = "send_digests", _("发送订阅邮件摘要")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("排队中")

@@ -188,6 +188,7 @@ KBASE_JOB_MEMORY_MB = int(os.environ.get("KBASE_JOB_MEMORY_MB", "2048"))
 KBASE_IMPORT_JOB_SECONDS = int(os.environ.get("KBASE_IMPORT_JOB_SECONDS", "900"))
 KBASE_EXPORT_JOB_SECONDS = int(os.environ.get("KBASE_EXPORT_JOB_SECONDS", "300"))
 KBASE_REBUILD_JOB_SECONDS = int(os.environ.get("KBASE_REBUILD_JOB_SECONDS", "3600"))
+KBASE_DIGEST_JOB_SECONDS = int(os.environ.get("KBASE_DIGEST_JOB_SECONDS", "1800"))
 KBASE_JOB_RESULT_SECONDS = int(os.environ.get("KBASE_JOB_RESULT_SECONDS", str(24 * 3600)))
 KBASE_JOB_MAX_ATTEMPTS = int(os.environ.get("KBASE_JOB_MAX_ATTEMPTS", "2"))
 KBASE_JOB_STALE_SECONDS = int(os.environ.get("KBASE_JOB_STALE_SECONDS", "60"))
@@ -320,8 +321,13 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kbase@localhost")
-# Celery beat (`celery -A kbase beat`): the saved searches' digests, checked every hour.
-CELERY_BEAT_SCHEDULE = {"send-digests": {"task": "alerts.send_digests", "schedule": 3600.0}}
+# Celery beat (`celery -A kbase beat`): every hour, the saved searches' digests are queued as a job.
+CELERY_BEAT_SCHEDULE = {
+    "send-digests": {
+        "task": "alerts.send_digests",
+        "schedule": float(os.environ.get("KBASE_DIGEST_EVERY_SECONDS", "3600")),
+    }
+}
 
 # The REST API (api/): the same visibility as the pages; programs sign with personal tokens.
 REST_FRAMEWORK = {

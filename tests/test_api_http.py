@@ -157,3 +157,95 @@ def test_an_import_and_an_export_run_as_jobs_through_the_api(site, keys):
     )
     assert editor.get(path_of(done["url"])).status_code == 200  # editors follow every job
     assert editor.get(path_of(done["download_url"])).status_code == 404  # only its requester downloads
+
+
+WORLD = """
+import json, uuid
+from types import SimpleNamespace
+from api import tokens
+from briefings.models import Collection
+from experiences.models import ImportBatch, Practice, SourceDocument
+from jobs.models import Job
+from tests import making
+tag = uuid.uuid4().hex[:8]
+users = {role: making.user(f"matrix-{tag}-{i}", role) for i, role in enumerate(ROLES)}
+document = SourceDocument.objects.get(title__startswith="兄弟城市党委")
+draft = making.lesson(Practice, title="矩阵草稿" + tag, document=document)
+hidden = making.save(SourceDocument(title="矩阵未发布文献" + tag, text="萤火虫。"))
+collection = making.save(Collection(title="矩阵汇编" + tag, owner=users[ADMIN]))
+making.save(collection.items.model(collection=collection, practice=Practice.objects.published().first(), order=1))
+practice = Practice.objects.published().first()
+print(json.dumps({
+    "keys": {role: tokens.create(user=user, name="matrix", days=1)[1] for role, user in users.items()},
+    "draft": draft.pk, "document": hidden.pk, "collection": collection.pk, "practice": practice.pk,
+    "recommendation": document.recommendations.published().first().pk,
+    "job": Job.objects.create(kind=Job.Kind.EXPORT, requested_by=users[ADMIN]).pk,
+    "batch": ImportBatch.objects.create(original_name="a.txt", state=ImportBatch.State.CANCELLED).pk,
+}))
+"""
+
+
+@pytest.mark.parametrize("role", ["anonymous", "读者", "编辑", "审核", "管理员"])
+def test_every_api_endpoint_answers_each_role_over_http_as_the_permission_matrix_says(site, role):
+    """The matrix of tests/test_permissions.py, by token over real HTTP, on a fresh world per role."""
+    from types import SimpleNamespace
+
+    from .test_permissions import ROLES as MATRIX_ROLES
+    from .test_permissions import api_rows
+
+    roles = [r for r in MATRIX_ROLES if r != "anonymous"]
+    made = json.loads(site.python(f"ROLES = {roles!r}\nADMIN = '管理员'\n" + WORLD).strip().splitlines()[-1])
+    world = {name: SimpleNamespace(pk=pk) for name, pk in made.items() if name != "keys"}
+    api = Api(site, made["keys"].get(role))
+    checked = 0
+    for name, rows in api_rows(world).items():
+        if name in ("api:tokens", "api:token_revoke"):
+            continue  # the tokens page is the site's, for a signed-in browser (the in-process matrix covers it)
+        for method, url, expected in rows:
+            response = api.session.request(method.upper(), site.base_url + url, timeout=60, allow_redirects=False)
+            assert response.status_code == expected[role], (name, method, url, role, response.text[:200])
+            checked += 1
+    assert checked >= 40
+
+
+def test_celery_beat_queues_the_digest_job_and_the_worker_mails_it(site):
+    """The README's scheduler: ``celery -A kbase beat`` beside the worker (every 2 s here instead of every hour)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    made = site.python(
+        "import uuid\nfrom datetime import timedelta\nfrom django.utils import timezone\n"
+        "from alerts.models import SavedSearch\nfrom experiences import workflow\n"
+        "from experiences.models import Practice, SourceDocument\nfrom tests import making\n"
+        "tag = uuid.uuid4().hex[:8]\n"
+        "user = making.user('digest-' + tag, making.READER, email=f'digest-{tag}@example.cn')\n"
+        "SavedSearch.objects.create(user=user, name='夜巡' + tag, source='search', query='q=digest' + tag,\n"
+        "    frequency='daily', sent_until=timezone.now() - timedelta(days=2))\n"
+        "document = SourceDocument.objects.published().first()\n"
+        "lesson = making.lesson(Practice, title='digest' + tag + ' 夜巡新例', document=document)\n"
+        "workflow.publish_new([lesson])\n"
+        # An hour ago: a window ends a few minutes before its run (alerts.digests.SETTLE).
+        "Practice.objects.filter(pk=lesson.pk).update(published_at=timezone.now() - timedelta(hours=1))\nprint(tag)"
+    )
+    tag = made.strip().splitlines()[-1]
+    log = Path(site.folder) / "beat.log"
+    beat = subprocess.Popen(
+        [str(Path(sys.executable).parent / "celery"), "-A", "kbase", "beat", "--loglevel", "INFO",
+         "--schedule", str(Path(site.folder) / "beat-schedule")],
+        cwd=Path(__file__).resolve().parent.parent, env=site.env | {"KBASE_DIGEST_EVERY_SECONDS": "2"},
+        stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and f"digest-{tag}@example.cn" not in (
+            Path(site.folder) / "worker.log"
+        ).read_text(errors="replace"):
+            time.sleep(0.5)
+    finally:
+        beat.terminate()
+        beat.wait(timeout=30)
+    assert "Sending due task send-digests (alerts.send_digests)" in log.read_text()
+    worker_log = (Path(site.folder) / "worker.log").read_text(errors="replace")
+    assert f"To: digest-{tag}@example.cn" in worker_log  # the console backend, as configured by default
+    assert f"digest{tag} 夜巡新例" in worker_log

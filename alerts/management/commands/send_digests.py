@@ -1,13 +1,8 @@
-from django.core.management.base import BaseCommand
+from jobs.commands import JobCommand
+from jobs.models import Job
 
-from alerts import digests
 
-
-class Command(BaseCommand):
-    help = "Send the saved searches' e-mail digests that are due (what Celery beat runs every hour; or from cron)."
-
-    def handle(self, *args, **options):
-        report = digests.send_due()
-        self.stdout.write(
-            f"checked {report.checked}, sent {report.sent}, nothing new {report.empty}, failed {report.failed}"
-        )
+class Command(JobCommand):
+    help = "Send the saved searches' e-mail digests that are due (Celery beat queues this every hour; or cron)."
+    job_kind = Job.Kind.SEND_DIGESTS
+    job_title = "manage.py send_digests"
