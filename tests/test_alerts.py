@@ -110,6 +110,8 @@ def test_saving_needs_a_query_and_only_the_owner_changes_a_saved_search(client, 
     client.post("/alerts/save/", {"source": "search", "query": "type=practice", "name": "空", "frequency": "daily"})
     assert not SavedSearch.objects.exists()
     saved = save(client, source="practices", query="place=湖北", name="经验做法：湖北")
+    save(client, source="practices", query="place=湖北&page=2", name="again")  # the same conditions: kept once
+    assert SavedSearch.objects.count() == 1
     other = Client()
     other.force_login(making.user("someone-else", making.READER))
     assert other.post(f"/alerts/{saved.pk}/", {"action": "delete"}).status_code == 404
