@@ -30,9 +30,12 @@ def save(request: HttpRequest) -> HttpResponse:
     form = SaveSearchForm(request.POST)
     if SavedSearch.objects.filter(user=request.user).count() >= MAX_SAVED:
         messages.error(request, _("最多保存 %(n)d 个搜索，请先删除不再需要的。") % {"n": MAX_SAVED})
-    elif form.is_valid() and SavedSearch.objects.filter(
-        user=request.user, source=form.cleaned_data["source"], query=form.cleaned_data["query"]
-    ).exists():
+    elif (
+        form.is_valid()
+        and SavedSearch.objects.filter(
+            user=request.user, source=form.cleaned_data["source"], query=form.cleaned_data["query"]
+        ).exists()
+    ):
         messages.info(request, _("这个搜索已经保存过了，可以在下面修改名称和频率。"))
     elif form.is_valid():
         form.instance.user = request.user
