@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -55,6 +56,11 @@ def from_unsubscribe_token(token: str) -> int | None:
         return None
 
 
+def one_line(text: str) -> str:
+    """A mail header's text: no line breaks or other control characters (they would split the header)."""
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
+
+
 def absolute(path: str) -> str:
     return settings.KBASE_SITE_URL.rstrip("/") + path
 
@@ -84,17 +90,17 @@ def send_due(*, now=None, progress=None) -> Report:
             continue
         try:
             found = published_between(saved, after=saved.sent_until, until=until)
+            if not found.lessons:
+                report.empty += 1
+                continue
+            _mail(saved, found).send()
         except InvalidConditions:
+            # A place or theme it names was removed: nothing will ever match (the owner sees it on 我的订阅).
             log.warning("saved search %s: its conditions no longer validate", saved.pk)
             report.failed += 1
             continue
-        if not found.lessons:
-            report.empty += 1
-            continue
-        try:
-            _mail(saved, found).send()
-        except OSError:
-            # The mail server is down: give the window back, so that the next run sends it.
+        except Exception:
+            # The mail server or the database failed: give the window back, so that the next run sends it.
             SavedSearch.objects.filter(pk=saved.pk, sent_until=until).update(sent_until=saved.sent_until)
             log.exception("saved search %s: the digest could not be sent", saved.pk)
             report.failed += 1
@@ -120,7 +126,7 @@ def _mail(saved: SavedSearch, found) -> EmailMultiAlternatives:
         text = render_to_string("alerts/digest.txt", context)
         html = render_to_string("alerts/digest.html", context)
     message = EmailMultiAlternatives(
-        subject=subject.replace("\n", " "),
+        subject=one_line(subject),
         body=text,
         to=[saved.user.email],
         # One-click unsubscribe (RFC 8058): mail clients show their own button.

@@ -6,6 +6,8 @@ Entries carry plain text only: a summary is escaped here because Atom's
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -22,6 +24,14 @@ from .matching import LIMIT, InvalidConditions, published_between
 from .models import SavedSearch
 
 ITEMS = 50
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """Text XML can carry: a vertical tab pasted from Word would make the feed writer fail."""
+    return _NOT_XML.sub(" ", text or "")
 
 
 def _newest(narrow=None) -> list:
@@ -49,11 +59,11 @@ class LessonFeed(Feed):
         return _newest()
 
     def item_title(self, item) -> str:
-        return str(item)
+        return xml_text(str(item))
 
     def item_description(self, item) -> str:
         text = getattr(item, "summary", "") or item.body
-        return escape(Truncator(text).chars(300))
+        return escape(xml_text(Truncator(text).chars(300)))
 
     def item_link(self, item) -> str:
         return item.get_absolute_url()
@@ -70,10 +80,10 @@ class LessonFeed(Feed):
         return item.updated_at
 
     def item_categories(self, item) -> list[str]:
-        return [theme.name for theme in item.themes.all()]
+        return [xml_text(theme.name) for theme in item.themes.all()]
 
     def item_author_name(self, item) -> str:
-        return item.document.organization or item.document.authors
+        return xml_text(item.document.organization or item.document.authors)
 
 
 class PlaceFeed(LessonFeed):
@@ -81,7 +91,7 @@ class PlaceFeed(LessonFeed):
         return get_object_or_404(Place, adcode=adcode)
 
     def title(self, obj=None) -> str:
-        return _("经验借鉴知识库：%(place)s 最新发布") % {"place": obj.name}
+        return _("经验借鉴知识库：%(place)s 最新发布") % {"place": xml_text(obj.name)}
 
     def link(self, obj=None) -> str:
         return obj.get_absolute_url()
@@ -95,7 +105,7 @@ class ThemeFeed(LessonFeed):
         return get_object_or_404(Theme, slug=slug)
 
     def title(self, obj=None) -> str:
-        return _("经验借鉴知识库：%(theme)s 最新发布") % {"theme": obj.name}
+        return _("经验借鉴知识库：%(theme)s 最新发布") % {"theme": xml_text(obj.name)}
 
     def link(self, obj=None) -> str:
         return obj.get_absolute_url()
@@ -111,7 +121,7 @@ class SavedSearchFeed(LessonFeed):
         return get_object_or_404(SavedSearch.objects.select_related("user"), feed_token=token, user__is_active=True)
 
     def title(self, obj=None) -> str:
-        return _("经验借鉴知识库：%(name)s") % {"name": obj.name}
+        return _("经验借鉴知识库：%(name)s") % {"name": xml_text(obj.name)}
 
     def link(self, obj=None) -> str:
         return obj.page_url()

@@ -8,10 +8,22 @@ from .models import SavedSearch
 DROPPED = ("page", "rpage", "format", "source", "csrfmiddlewaretoken")
 
 
+def _tidy_name(name: str) -> str:
+    from .digests import one_line
+
+    name = one_line(name)
+    if not name:
+        raise forms.ValidationError(_("请填写名称。"))
+    return name
+
+
 class SaveSearchForm(forms.ModelForm):
     class Meta:
         model = SavedSearch
         fields = ["name", "source", "query", "frequency"]
+
+    def clean_name(self):
+        return _tidy_name(self.cleaned_data["name"])
 
     def clean_query(self):
         params = QueryDict(self.cleaned_data.get("query", ""), mutable=True)
@@ -33,3 +45,6 @@ class SavedSearchForm(forms.ModelForm):
     class Meta:
         model = SavedSearch
         fields = ["name", "frequency"]
+
+    def clean_name(self):
+        return _tidy_name(self.cleaned_data["name"])

@@ -8,6 +8,7 @@ FilterSet, exactly as the pages apply them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
@@ -21,8 +22,10 @@ from experiences.models import Practice, Recommendation, SearchEntry
 from .models import SavedSearch
 
 LIMIT = 200  # lessons per digest or feed; the mail says when there were more
-# A search's matches are read newest first (publishing re-indexes a lesson, so the newly published
-# come first) up to this many; a window's new lessons are found among them.
+# A search's matches of each kind are read newest first (publishing re-indexes a lesson, so the
+# newly published come first) up to this many; a window's new lessons are found among them. Right
+# after a full index rebuild (which indexes by id) a lesson published that day with an old id could
+# rank below them: a base where thousands of newer lessons match one saved search.
 SCAN = 2000
 FILTERSETS = {"practice": (Practice, PracticeFilterSet), "recommendation": (Recommendation, RecommendationFilterSet)}
 
@@ -49,13 +52,13 @@ def published_between(saved: SavedSearch, *, after: datetime | None, until: date
     params = QueryDict(saved.query)
     window = {"published_at__lte": until} | ({"published_at__gt": after} if after else {})
     owner = SimpleNamespace(user=saved.user)
-    candidates = _search_candidates(params, owner) if saved.source == SavedSearch.Source.SEARCH else None
+    search_conditions = _search_conditions(params, owner) if saved.source == SavedSearch.Source.SEARCH else None
     found = []
     for kind in kinds_of(saved):
         model, filterset_class = FILTERSETS[kind]
         published = model.objects.published().filter(**window)
-        if candidates is not None:
-            rows = published.filter(pk__in=candidates.get(kind, []))
+        if search_conditions is not None:
+            rows = published.filter(pk__in=_search_candidates(*search_conditions, kind=kind))
         else:
             filterset = filterset_class(_list_params(params), queryset=published, request=owner)
             if not filterset.is_valid():
@@ -73,7 +76,8 @@ def _list_params(params: QueryDict) -> QueryDict:
     return params
 
 
-def _search_candidates(params: QueryDict, owner) -> dict[str, list[int]]:
+def _search_conditions(params: QueryDict, owner) -> tuple:
+    """The saved search's query and filters, validated as the search page validates them."""
     filterset = SearchFilterSet(params, queryset=SearchEntry.objects.none(), request=owner)
     if not filterset.is_valid():
         raise InvalidConditions(filterset.errors)
@@ -88,7 +92,12 @@ def _search_candidates(params: QueryDict, owner) -> dict[str, list[int]]:
         theme=data.get("theme"),
         newest_first=True,
     )
-    candidates: dict[str, list[int]] = {}
-    for hit in search.search(query, filters=filters, limit=SCAN, totals=False).hits:
-        candidates.setdefault(hit.kind, []).append(hit.object_id)
-    return candidates
+    return query, filters
+
+
+def _search_candidates(query, filters: search.Filters, *, kind: str) -> list[int]:
+    """This kind's newest matches (sections, which no digest lists, never take their place)."""
+    if filters.kind not in (None, kind):
+        return []
+    hits = search.search(query, filters=dataclasses.replace(filters, kind=kind), limit=SCAN, totals=False).hits
+    return [hit.object_id for hit in hits]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 
 
@@ -19,6 +21,13 @@ class IdCursorPagination(CursorPagination):
 
     def get_ordering(self, request, queryset, view):
         return ("pk",) if request.query_params.get("sort") == "oldest" else ("-pk",)
+
+    def decode_cursor(self, request):
+        """A cursor is DRF's, which trusts its position: one that is not an id is refused, not a 500."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None and not str(cursor.position).isdigit():
+            raise NotFound(_("无效的分页位置（cursor）。"))
+        return cursor
 
 
 class AdcodeCursorPagination(CursorPagination):

@@ -149,11 +149,16 @@ def lesson_records(kind: str, ids: list[int], *, user) -> list[dict]:
             "practice_id", "recommendation_id"
         ):
             derived[practice].append(recommendation)
+    parents = {lesson.keys.get("parent") for lesson in lessons} - {None}
+    # A published sub-point of a point the caller may not see: the point's id is not theirs to learn.
+    seen = set(browsing.visible_lessons(Recommendation, user).filter(pk__in=parents).values_list("pk", flat=True))
     records = []
     for lesson in lessons:
         links = dict(lesson.keys)
         if kind == "practice":
             links["recommendations"] = derived[lesson.pk]
+        elif links.get("parent") not in seen:
+            links["parent"] = None
         records.append(tabular.record(lesson) | {"links": links})
     return records
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from kbase.clients import client_ip
+
 from .models import ApiToken
 
 
@@ -20,7 +22,8 @@ class ApiRateThrottle(SimpleRateThrottle):
         elif request.user and request.user.is_authenticated:
             self.scope, ident = "user", f"u{request.user.pk}"
         else:
-            self.scope, ident = "anon", f"a{self.get_ident(request)}"
+            # The address as the rest of the site sees it: X-Forwarded-For counts only behind declared proxies.
+            self.scope, ident = "anon", f"a{client_ip(request)}"
         # Read per request, not once at import: the rates are settings (KBASE_API_RATE_*).
         self.rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
         self.num_requests, self.duration = self.parse_rate(self.rate)

@@ -6,7 +6,6 @@ import math
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -70,13 +69,16 @@ class WorkflowMixin:
     def _transition(self, request, pk, name: str):
         if not request.user.is_authenticated:
             raise PermissionDenied(_("请先登录或使用令牌。"))
-        obj = get_object_or_404(self.model.objects.all(), pk=pk)
-        if not sees_unpublished(request.user) and obj.status != "published":
-            raise Http404
+        # What the caller may not see does not exist for them (404), whatever they may do to what they see.
+        visible = self.model.objects.all() if sees_unpublished(request.user) else self.get_queryset()
+        obj = get_object_or_404(visible, pk=pk)
+        transition = workflow.TRANSITIONS[name]
         if not workflow.may(request.user, self.model, name):
-            raise PermissionDenied(_("您没有权限%(action)s。") % {"action": workflow.TRANSITIONS[name].label})
+            raise PermissionDenied(_("您没有权限%(action)s。") % {"action": transition.label})
         body = TransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        if transition.needs_note and not body.validated_data.get("note", "").strip():
+            raise ValidationError({"note": [_("请填写%(action)s的理由。") % {"action": transition.label}]})
         outcome = writing.transition(obj=obj, action=name, user=request.user, note=body.validated_data.get("note", ""))
         if outcome.refused:
             return Response({"detail": outcome.refused[0][1]}, status=status.HTTP_409_CONFLICT)
@@ -154,6 +156,7 @@ class ThemeViewSet(RecordViewSet):
 class DocumentViewSet(WorkflowMixin, RecordViewSet):
     """来源文献：读者只看到已发布的；详情含目录（章节树）、全文和所含条目的编号。"""
 
+    lookup_value_regex = "[0-9]{1,18}"
     serializer_class = api.DocumentSerializer
     pagination_class = IdCursorPagination
     filter_backends = [DjangoFilterBackend]
@@ -178,6 +181,7 @@ class DocumentViewSet(WorkflowMixin, RecordViewSet):
 
 
 class LessonViewSet(WorkflowMixin, RecordViewSet, viewsets.ModelViewSet):
+    lookup_value_regex = "[0-9]{1,18}"
     serializer_class = api.LessonSerializer
     pagination_class = IdCursorPagination
     filter_backends = [DjangoFilterBackend]
@@ -258,6 +262,7 @@ class RecommendationViewSet(LessonViewSet):
 class CollectionViewSet(RecordViewSet):
     """汇编：本人的汇编，工作人员还可看到共享的汇编；未登录时为空。"""
 
+    lookup_value_regex = "[0-9]{1,18}"
     serializer_class = api.CollectionSerializer
     pagination_class = IdCursorPagination
 

@@ -14,7 +14,16 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from experiences import content, workflow
-from experiences.models import Place, Practice, Recommendation, Section, SourceDocument, Status, Theme
+from experiences.models import (
+    Place,
+    Practice,
+    Recommendation,
+    Section,
+    SourceDocument,
+    Status,
+    Theme,
+    sees_unpublished,
+)
 
 COMMON = ["title", "body", "excerpt", "document", "section", "places", "themes", "tags", "version"]
 FIELDS = {
@@ -81,6 +90,8 @@ class Refused(Exception):
 def check_allowed(*, model, user, instance=None) -> None:
     """Raise Refused unless ``user`` may create a ``model`` (no ``instance``) or change ``instance``, as the admin."""
     name = model._meta.model_name
+    if not sees_unpublished(user):  # a writer sees the drafts they write (编辑, 审核 and 管理员 all do)
+        raise Refused(_("您没有编辑内容的权限。"))
     if instance is None and not user.has_perm(f"experiences.add_{name}"):
         raise Refused(_("您没有新增%(kind)s的权限。") % {"kind": model._meta.verbose_name})
     if instance is not None and not (user.has_perm(f"experiences.change_{name}") and workflow.may_edit(user, instance)):
@@ -108,6 +119,8 @@ def save_lesson(*, model, data: dict, user, instance=None) -> object:
         work.changing(obj)
         for key, value in links.items():
             getattr(obj, key).set(value)
+        if model is Recommendation and instance is not None:
+            content.move_sub_points(obj)  # as the admin does
     return obj
 
 

@@ -187,8 +187,14 @@ class _Links:
 
     @classmethod
     def of(cls, model, ids: list[int]) -> _Links:
-        places, themes = _taxonomy()
         linked = {name: _linked(model, name, ids) for name in ("places", "themes")}
+        places, themes = _taxonomy()
+        # A place or theme made since this process last heard of a new content version (the cache
+        # without Redis is per process): read it now rather than drop the link.
+        places = _with_missing(
+            places, {i for found in linked["places"].values() for i in found}, Place, "parent__parent"
+        )
+        themes = _with_missing(themes, {i for found in linked["themes"].values() for i in found}, Theme, "parent")
         return cls(
             places={
                 pk: sorted((places[i] for i in found if i in places), key=lambda p: (p.pinyin, p.adcode))
@@ -216,6 +222,13 @@ def _taxonomy() -> tuple[dict[int, Place], dict[int, Theme]]:
         )
 
     return cached("briefing-taxonomy", build, shared=False)
+
+
+def _with_missing(known: dict, wanted: set[int], model, related: str) -> dict:
+    missing = wanted - known.keys()
+    if not missing:
+        return known
+    return known | {obj.pk: obj for obj in model.objects.filter(pk__in=missing).select_related(related)}
 
 
 def _linked(model, name: str, ids: list[int]) -> dict[int, list[int]]:

@@ -197,12 +197,7 @@ class RecommendationAdmin(LessonAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # A parent moved to another document takes all its sub-points along.
-        moved = form.instance.children.exclude(document=form.instance.document)
-        ids = list(moved.values_list("pk", flat=True))
-        if ids:
-            content.current().changing(Recommendation, ids)
-            Recommendation.objects.filter(pk__in=ids).update(document=form.instance.document)
+        content.move_sub_points(form.instance)
 
 
 from . import admin_import  # noqa: E402,F401  (registers the import pages)

@@ -355,6 +355,14 @@ def delete(obj: models.Model, *, user=None, comment: str = "") -> None:
         obj.delete()
 
 
+def move_sub_points(point) -> None:
+    """Inside a unit of work: a recommendation moved to another document takes its sub-points along."""
+    moved = list(point.children.exclude(document_id=point.document_id).values_list("pk", flat=True))
+    if moved:
+        current().changing(Recommendation, moved)
+        Recommendation.objects.filter(pk__in=moved).update(document_id=point.document_id)
+
+
 def recount() -> None:
     """Rebuild the maintained counts and drop cached page values (the counts job, after a restore)."""
     counting.rebuild()

@@ -172,3 +172,36 @@ def test_the_scheduler_runs_the_digests_every_hour():
     (entry,) = [e for e in app.conf.beat_schedule.values() if e["task"] == "alerts.send_digests"]
     assert entry["schedule"] == 3600.0
     assert "alerts.send_digests" in app.tasks
+
+
+def test_a_failed_mail_gives_its_window_back_and_a_name_cannot_break_the_subject(client, reader, monkeypatch):
+    saved = save(client, source="search", query="q=萤火虫巡查", name="萤火虫\r\n巡查")
+    assert saved.name == "萤火虫 巡查"  # one line: a header cannot be split
+    practice("萤火虫巡查进社区")
+    before = SavedSearch.objects.get().sent_until
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("no mail server")
+
+    monkeypatch.setattr("django.core.mail.message.EmailMessage.send", refuse)
+    assert digests.send_due(now=later(1)).failed == 1
+    assert SavedSearch.objects.get().sent_until == before
+    monkeypatch.undo()
+    assert digests.send_due(now=later(1)).sent == 1
+    assert "萤火虫巡查进社区" in mail.outbox[0].body
+
+
+def test_switching_a_digest_back_on_starts_from_now(client, reader):
+    saved = save(client, source="search", query="q=萤火虫巡查", name="萤火虫巡查", frequency="off")
+    practice("萤火虫巡查旧例")
+    form = {"action": "update", f"s{saved.pk}-name": "萤火虫巡查", f"s{saved.pk}-frequency": "daily"}
+    client.post(f"/alerts/{saved.pk}/", form)
+    digests.send_due(now=later(1))
+    assert mail.outbox == []  # what was published while it was off is not mailed as new
+
+
+def test_a_control_character_in_a_title_does_not_break_the_feeds():
+    practice("防汛\x0b演练")
+    feed = Client().get("/feeds/latest/")
+    assert feed.status_code == 200
+    assert "防汛 演练" in [e.findtext(f"{ATOM}title") for e in ET.fromstring(feed.content).iter(f"{ATOM}entry")]

@@ -226,3 +226,53 @@ def test_the_schema_is_generated_without_a_warning(tmp_path):
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
     assert "/api/v1/practices/{id}/approve/" in (tmp_path / "schema.yaml").read_text()
+
+
+def test_malformed_ids_and_cursors_are_404s_not_errors():
+    client = Client()
+    assert client.get("/api/v1/documents/abc/").status_code == 404
+    assert client.post("/api/v1/practices/abc/submit/").status_code == 404
+    assert client.get("/api/v1/practices/?cursor=cD1hYmM%3D").status_code == 404  # p=abc
+    assert client.get("/api/v1/practices/?cursor=garbage").status_code == 404
+    editor = making.user("json-editor", making.EDITOR)
+    _token, key = tokens.create(user=editor, name="t", days=1)
+    broken = client.post(
+        "/api/v1/practices/", data="{not json", content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}"
+    )
+    assert broken.status_code == 400
+
+
+def test_an_anonymous_budget_is_per_address_whatever_x_forwarded_for_says(settings):
+    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "anon": "2/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    client = Client()
+    answers = [client.get("/api/v1/themes/", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code for n in range(3)]
+    assert answers == [200, 200, 429]
+
+
+def test_a_point_moved_to_another_document_takes_its_sub_points_along():
+    reviewer = making.user("mover", making.REVIEWER)
+    _token, key = tokens.create(user=reviewer, name="t", days=1)
+    point = next(r for r in Recommendation.objects.filter(parent=None) if r.children.exists())
+    other = point.document.__class__.objects.exclude(pk=point.document_id).first()
+    moved = Client().patch(
+        f"/api/v1/recommendations/{point.pk}/",
+        data={"document": other.pk, "section": None, "excerpt": "", "version": point.version},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {key}",
+    )
+    assert moved.status_code == 200, moved.content
+    assert set(point.children.values_list("document_id", flat=True)) == {other.pk}
+
+
+def test_a_readers_sub_point_does_not_name_a_point_they_may_not_see():
+    from experiences import workflow
+
+    point = next(r for r in Recommendation.objects.published().filter(parent=None) if r.children.published().exists())
+    child = point.children.published().first()
+    workflow.apply([point], action=workflow.WITHDRAW, note="过时", system=True)
+    record = Client().get(f"/api/v1/recommendations/{child.pk}/").json()
+    assert record["links"]["parent"] is None
+    staff = Client()
+    staff.force_login(making.user("staff-reader", making.EDITOR))
+    assert staff.get(f"/api/v1/recommendations/{child.pk}/").json()["links"]["parent"] == point.pk

@@ -102,8 +102,8 @@ def test_a_draft_goes_from_an_editor_to_readers_through_review_and_back_out(site
     assert practice["id"] in [r["id"] for r in found["results"]]
 
     refused = reviewer.post(url + "withdraw/")
-    assert refused.status_code == 409
-    assert "理由" in refused.json()["detail"]
+    assert refused.status_code == 400
+    assert "理由" in refused.json()["note"][0]
     assert reviewer.post(url + "withdraw/", json={"note": "测试结束"}).json()["status"] == "archived"
     assert anonymous.get(url).status_code == 404
 

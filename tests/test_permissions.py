@@ -216,19 +216,20 @@ def api_rows(w) -> dict[str, list[tuple]]:
     draft, practice, recommendation = w["draft"], w["practice"], w["recommendation"]
     # On a published item every transition but withdraw is refused by its state (409) once the role may take it.
     by_state = {ANON: 401, READER: 403, EDITOR: 403, REVIEWER: 409, ADMIN: 409}
+    no_note = {ANON: 401, READER: 403, EDITOR: 403, REVIEWER: 400, ADMIN: 400}  # return and withdraw need one
     on_published = {
         "submit": {ANON: 401, READER: 403, **dict.fromkeys(STAFF, 409)},
         "approve": by_state,
-        "return": by_state,
-        "withdraw": {ANON: 401, READER: 403, EDITOR: 403, REVIEWER: 409, ADMIN: 409},  # no note given
+        "return": no_note,
+        "withdraw": no_note,
         "reopen": {ANON: 401, READER: 403, **dict.fromkeys(STAFF, 409)},
     }
     hidden_document = {ANON: 401, READER: 404, EDITOR: 409, REVIEWER: 409, ADMIN: 409}
     submitted = {ANON: 401, READER: 404, **dict.fromkeys(STAFF, 200)}
     on_hidden = {**dict.fromkeys(workflow.TRANSITIONS, hidden_document), "submit": submitted}
     on_hidden["approve"] = {**hidden_document, EDITOR: 403}
-    on_hidden["return"] = {**hidden_document, EDITOR: 403}
-    on_hidden["withdraw"] = {**hidden_document, EDITOR: 403}
+    on_hidden["return"] = {**no_note, READER: 404}
+    on_hidden["withdraw"] = {**no_note, READER: 404}
     return {
         "api:api-root": [("get", "/api/v1/", OK)],
         "api:place-list": [("get", "/api/v1/places/?level=province", OK)],
