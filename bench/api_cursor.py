@@ -11,6 +11,9 @@ each page's ``next`` link, over real HTTP with ``requests``. It prints the
 lessons read per second over the whole walk, the median and p95 latency of
 one page, and checks that every published practice came exactly once.
 Targets (issue 16): >= 2,000 lessons/s on PostgreSQL, p95 of a page < 100 ms.
+With --pages N (for a base of a million), each walk reads N pages from the
+newest end and N from the oldest (``sort=oldest``): a cursor page should cost
+the same at either end.
 The token's budget is raised for the run (KBASE_API_RATE_TOKEN): the walk is
 some 500 requests a minute.
 """
@@ -85,6 +88,7 @@ def main() -> int:
     parser.add_argument("--page-size", type=int, default=200, help="the API's largest page")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--repeat", type=int, default=2, help="walks after a warm-up walk")
+    parser.add_argument("--pages", type=int, default=0, help="only this many pages from each end (a big base)")
     args = parser.parse_args()
     if not redis_answers(args.redis_url):
         print(f"no Redis at {args.redis_url}")
@@ -102,7 +106,9 @@ def main() -> int:
         stack.start_web(workers=args.workers)
         print(f"{published:,} published practices on PostgreSQL; gunicorn {args.workers} workers; "
               f"page size {args.page_size}")  # fmt: skip
-        walk(stack, key, page_size=args.page_size)  # warm-up: the workers' first queries and imports
+        walk(stack, key, page_size=args.page_size, pages=args.pages)  # warm-up: the workers' first queries
+        if args.pages:
+            return ends(stack, key, args, published)
         rates, pages = [], []
         for run in range(1, args.repeat + 1):
             ids, latencies, seconds = walk(stack, key, page_size=args.page_size)
@@ -119,6 +125,21 @@ def main() -> int:
               f"p95 of a page {p95:.1f} ms (target < 100)")  # fmt: skip
     finally:
         stack.close()
+    return 0
+
+
+def ends(stack: Stack, key: str, args, published: int) -> int:
+    """``--pages``: the same number of pages from the newest end and from the oldest, timed apart."""
+    for run in range(1, args.repeat + 1):
+        for oldest in (False, True):
+            ids, latencies, seconds = walk(stack, key, page_size=args.page_size, pages=args.pages, oldest=oldest)
+            if len(set(ids)) != len(ids) or ids != sorted(ids, reverse=not oldest):
+                print(f"run {run}: WRONG walk from the {'oldest' if oldest else 'newest'} end")
+                return 1
+            p95 = statistics.quantiles(latencies, n=20)[-1]
+            print(f"run {run}, {'oldest' if oldest else 'newest'} end of {published:,}: {len(ids):,} lessons in "
+                  f"{seconds:.1f} s = {len(ids) / seconds:,.0f} lessons/s; p50 {statistics.median(latencies):.1f} ms, "
+                  f"p95 {p95:.1f} ms")  # fmt: skip
     return 0
 
 
