@@ -58,16 +58,18 @@ def token(stack: Stack) -> tuple[str, int]:
     return key, int(count)
 
 
-def walk(stack: Stack, key: str, *, page_size: int) -> tuple[list[int], list[float], float]:
-    """Every practice id in order, the latency of each page (ms), and the whole walk's seconds."""
+def walk(
+    stack: Stack, key: str, *, page_size: int, pages: int = 0, oldest: bool = False
+) -> tuple[list[int], list[float], float]:
+    """Every practice id in order (or ``pages`` pages' worth), each page's latency (ms), and the seconds."""
     session = requests.Session()
     session.headers.update(
         {"Authorization": f"Token {key}", "X-Forwarded-Proto": "https", "Accept": "application/json"}
     )
-    path = f"/api/v1/practices/?page_size={page_size}"
+    path = f"/api/v1/practices/?page_size={page_size}" + ("&sort=oldest" if oldest else "")
     ids, latencies = [], []
     started = time.perf_counter()
-    while path:
+    while path and (not pages or len(latencies) < pages):
         sent = time.perf_counter()
         response = session.get(stack.base_url + path, timeout=60)
         latencies.append((time.perf_counter() - sent) * 1000)

@@ -8,20 +8,17 @@ writers only format it.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from taggit.models import TaggedItem
 
-from experiences.caching import cached
-from experiences.models import Place, Practice, Recommendation, SourceDocument, Status, Theme
+from experiences.models import Place, Practice, Recommendation, SourceDocument, Status
 
+from .linking import Links, place_group, theme_group
 from .selection import PRACTICE, RECOMMENDATION, Selection
 
 GROUPINGS = ("theme", "place", "none")
@@ -138,33 +135,6 @@ class Briefing:
         return "、".join(parts)
 
 
-def _place_group(places: list[Place], *, prefix: str = "") -> tuple:
-    """Filed under the city (a county goes under its city; a province stays itself).
-
-    With a prefix (a place export), the first linked place inside that place wins:
-    a 湖北 briefing files a lesson linked to 北京 and 武汉 under 武汉.
-    """
-    if not places:
-        return ((1,), _("未标注地区"))
-    place = next((p for p in places if prefix and p.adcode.startswith(prefix)), places[0])
-    if place.level == Place.Level.COUNTY and place.parent is not None:
-        place = place.parent
-    return ((0, place.adcode), place.qualified_name)
-
-
-def _theme_key(theme: Theme) -> tuple:
-    top = theme.parent or theme
-    return (top.order, top.pk, theme.parent_id is not None, theme.order, theme.pk)
-
-
-def _theme_group(themes: list[Theme]) -> tuple:
-    """Filed under the top-level theme of its first theme."""
-    if not themes:
-        return ((1,), _("其他"))
-    top = themes[0].parent or themes[0]
-    return ((0, top.order, top.pk), top.name)
-
-
 def _citation(lesson) -> Citation:
     document = lesson.document
     return Citation(
@@ -177,72 +147,7 @@ def _citation(lesson) -> Citation:
     )
 
 
-@dataclass
-class _Links:
-    """A kind's places, themes and keywords by lesson, from flat link rows and the cached taxonomy."""
-
-    places: dict[int, list[Place]]
-    themes: dict[int, list[Theme]]
-    tags: dict[int, list[str]]
-
-    @classmethod
-    def of(cls, model, ids: list[int]) -> _Links:
-        linked = {name: _linked(model, name, ids) for name in ("places", "themes")}
-        places, themes = _taxonomy()
-        # A place or theme made since this process last heard of a new content version (the cache
-        # without Redis is per process): read it now rather than drop the link.
-        places = _with_missing(
-            places, {i for found in linked["places"].values() for i in found}, Place, "parent__parent"
-        )
-        themes = _with_missing(themes, {i for found in linked["themes"].values() for i in found}, Theme, "parent")
-        return cls(
-            places={
-                pk: sorted((places[i] for i in found if i in places), key=lambda p: (p.pinyin, p.adcode))
-                for pk, found in linked["places"].items()
-            },
-            themes={
-                pk: sorted((themes[i] for i in found if i in themes), key=_theme_key)
-                for pk, found in linked["themes"].items()
-            },
-            tags=_tag_names(model, ids),
-        )
-
-
-def _taxonomy() -> tuple[dict[int, Place], dict[int, Theme]]:
-    """Every place (with the places above it) and theme by id, per content version, in this process.
-
-    A page of lessons links hundreds of places: instantiating each with its
-    parents for every lesson took a third of an API page (docs/performance.md).
-    """
-
-    def build():
-        return (
-            {p.pk: p for p in Place.objects.select_related("parent__parent")},
-            {t.pk: t for t in Theme.objects.select_related("parent")},
-        )
-
-    return cached("briefing-taxonomy", build, shared=False)
-
-
-def _with_missing(known: dict, wanted: set[int], model, related: str) -> dict:
-    missing = wanted - known.keys()
-    if not missing:
-        return known
-    return known | {obj.pk: obj for obj in model.objects.filter(pk__in=missing).select_related(related)}
-
-
-def _linked(model, name: str, ids: list[int]) -> dict[int, list[int]]:
-    field = model._meta.get_field(name)
-    source, target = f"{field.m2m_field_name()}_id", f"{field.m2m_reverse_field_name()}_id"
-    found: dict[int, list[int]] = defaultdict(list)
-    if ids:
-        rows = field.remote_field.through.objects.filter(**{f"{source}__in": ids}).values_list(source, target)
-        for owner, other in rows:
-            found[owner].append(other)
-    return found
-
-
-def _lesson(obj, *, kind: str, links: _Links, place_prefix: str = "") -> Lesson:
+def _lesson(obj, *, kind: str, links: Links, place_prefix: str = "") -> Lesson:
     places = links.places.get(obj.pk, [])
     themes = links.themes.get(obj.pk, [])
     lesson = Lesson(
@@ -251,7 +156,7 @@ def _lesson(obj, *, kind: str, links: _Links, place_prefix: str = "") -> Lesson:
         title=str(obj),
         status="" if obj.status == Status.PUBLISHED else obj.get_status_display(),
         places=[p.qualified_name for p in places],
-        themes=[str(t) for t in themes],
+        themes=[t.label for t in themes],
         tags=sorted(links.tags.get(obj.pk, [])),
         summary=getattr(obj, "summary", ""),
         body=obj.body,
@@ -259,8 +164,8 @@ def _lesson(obj, *, kind: str, links: _Links, place_prefix: str = "") -> Lesson:
         citation=_citation(obj),
         url=obj.get_absolute_url(),
         audience=getattr(obj, "audience", ""),
-        theme_group=_theme_group(themes),
-        place_group=_place_group(places, prefix=place_prefix),
+        theme_group=theme_group(themes),
+        place_group=place_group(places, prefix=place_prefix),
         keys={
             "document": obj.document_id,
             "section": obj.section_id,
@@ -309,28 +214,17 @@ def _load(selection: Selection, *, user) -> dict[tuple[str, int], Lesson]:
         Prefetch("children", queryset=children.prefetch_related(Prefetch("derived_from", queryset=visible_practices))),
     )
     prefix = selection.place_prefix
-    links = _Links.of(Practice, practice_ids)
+    links = Links.of(Practice, practice_ids)
     loaded = {
         (PRACTICE, p.pk): _lesson(p, kind=PRACTICE, links=links, place_prefix=prefix)
         for p in rows(Practice, practice_ids)
     }
-    links = _Links.of(Recommendation, recommendation_ids)
+    links = Links.of(Recommendation, recommendation_ids)
     loaded |= {
         (RECOMMENDATION, r.pk): _lesson(r, kind=RECOMMENDATION, links=links, place_prefix=prefix)
         for r in recommendations
     }
     return loaded
-
-
-def _tag_names(model, ids: list[int]) -> dict[int, list[str]]:
-    """Keywords by lesson, in one query: taggit's own prefetch builds a queryset per object (a third of
-    an API page of 200 lessons went there; docs/performance.md)."""
-    names: dict[int, list[str]] = defaultdict(list)
-    if ids:
-        rows = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
-        for pk, name in rows.values_list("object_id", "tag__name"):
-            names[pk].append(name)
-    return names
 
 
 def load_items(items: list[tuple[str, int]], *, user) -> list[Lesson]:

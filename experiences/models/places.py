@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from .common import Versioned, detail_url
@@ -95,9 +96,13 @@ class Place(Versioned):
         """
         return code_prefix(adcode=self.adcode, level=self.level)
 
-    @property
+    @cached_property
     def qualified_name(self) -> str:
-        """The name with its province and city before it, as a briefing prints it: 湖北武汉市."""
+        """The name with its province and city before it, as a briefing prints it: 湖北武汉市.
+
+        Kept on the instance: the taxonomy exports and the API share per content version
+        (briefings.assemble) names each place for every lesson linked to it.
+        """
         return "".join(a.short_name for a in self.ancestors()) + self.name
 
     def ancestors(self) -> list[Place]:
