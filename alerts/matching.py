@@ -85,13 +85,8 @@ def _search_conditions(params: QueryDict, owner) -> tuple:
     query = search.understand(data.get("q") or "")
     if query.empty:
         raise InvalidConditions({"q": ["empty"]})
-    filters = search.Filters(
-        kind=data.get("type") or None,
-        document=data["document"].pk if data.get("document") else None,
-        place=data.get("place"),
-        theme=data.get("theme"),
-        newest_first=True,
-    )
+    # Published lessons only, newest first: what a window's new lessons are found among.
+    filters = dataclasses.replace(search.Filters.from_form(data, staff=False), newest_first=True)
     return query, filters
 
 

@@ -113,12 +113,7 @@ class ImportListView(APIView):
         form = UploadForm(data=request.data, files=request.FILES)
         if not form.is_valid():
             raise ValidationError(form.errors)
-        upload = form.cleaned_data["file"]
-        batch = ImportBatch.objects.create(
-            file=upload, original_name=upload.name[:255], size=upload.size, force=form.cleaned_data["force"],
-            uploaded_by=request.user, state=ImportBatch.State.PARSING,
-        )  # fmt: skip
-        job_kinds.start_analysis(batch, user=request.user)
+        batch = job_kinds.start_upload(form.cleaned_data["file"], force=form.cleaned_data["force"], user=request.user)
         batch.refresh_from_db()
         return Response(import_record(request, batch), status=status.HTTP_202_ACCEPTED)
 

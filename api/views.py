@@ -302,15 +302,7 @@ class SearchView(APIView):
         query = search.understand(data.get("q") or "")
         if query.empty:
             raise ValidationError({"q": [_("请输入搜索词。")]})
-        staff = sees_unpublished(request.user)
-        filters_ = search.Filters(
-            kind=data.get("type") or None,
-            document=data["document"].pk if data.get("document") else None,
-            place=data.get("place"),
-            theme=data.get("theme"),
-            include_drafts=bool(data.get("drafts")) and staff,
-            newest_first=data.get("sort") == "newest",
-        )
+        filters_ = search.Filters.from_form(data, staff=sees_unpublished(request.user))
         per_page = settings.KBASE_PAGE_SIZE
         number = _page_number(request.query_params.get("page"))
         found = search.search(query, filters=filters_, offset=(number - 1) * per_page, limit=per_page)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,16 +32,14 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from load import base as kept_base  # noqa: E402  (the load benchmark's kept base, built the same way)
+
 from tests.stack import Stack, environment, prepare, redis_answers  # noqa: E402
 
 
 def base(args) -> str:
-    """The kept base of --practices practices (built by search_and_pages.py the first time)."""
-    command = [sys.executable, str(ROOT / "bench" / "search_and_pages.py"), "--practices", str(args.practices),
-               "--reuse", str(args.reuse), "--database-url", args.database_url, "--build-only"]  # fmt: skip
-    subprocess.run(command, check=True, timeout=3600)
-    server, _, name = args.database_url.rpartition("/")
-    return f"{server}/{name or 'kbase'}_search_bench_{args.practices}"
+    """The URL of the kept base of --practices practices (built by search_and_pages.py the first time)."""
+    return f"{args.database_url.rpartition('/')[0]}/{kept_base(args)}"
 
 
 def token(stack: Stack) -> tuple[str, int]:

@@ -214,13 +214,7 @@ def for_search(*, data: QueryDict, user) -> Selection:
         raise SelectionError(_("请先输入搜索词。"))
     if cleaned.get("type") == SearchEntry.Kind.SECTION:
         raise SelectionError(_("原文章节不能导出为简报，请选择经验做法或启示建议。"))
-    filters = search.Filters(
-        kind=cleaned.get("type") or None,
-        document=cleaned["document"].pk if cleaned.get("document") else None,
-        place=cleaned.get("place"),
-        theme=cleaned.get("theme"),
-        include_drafts=bool(cleaned.get("drafts")) and staff,
-    )
+    filters = replace(search.Filters.from_form(cleaned, staff=staff), newest_first=False)  # in relevance order
     items = _ranked_lessons(query, filters)
     criteria = describe(filterset.form, ("q", "type", "place", "theme", "document"))
     return Selection(

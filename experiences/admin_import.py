@@ -108,13 +108,10 @@ class ImportBatchAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            batch = ImportBatch.objects.create(
-                file=upload, original_name=upload.name[:255], size=upload.size, force=form.cleaned_data["force"],
-                uploaded_by=request.user, state=ImportBatch.State.PARSING,
-            )  # fmt: skip
             # The analysis is a job: this request returns at once, to a page whose progress bar fills as it goes.
-            job_kinds.start_analysis(batch, user=request.user)
+            batch = job_kinds.start_upload(
+                form.cleaned_data["file"], force=form.cleaned_data["force"], user=request.user
+            )
             return HttpResponseRedirect(reverse("admin:experiences_importbatch_preview", args=[batch.pk]))
         context = {
             **self.admin_site.each_context(request),

@@ -32,6 +32,16 @@ PLAN_FORMAT = 1  # bumped when ImportPlan changes shape: an older stored plan is
 # --- the analysis of an upload (the preview) ---------------------------------------------
 
 
+def start_upload(upload, *, force: bool, user) -> ImportBatch:
+    """A batch for an uploaded file, its analysis queued as a job (the admin's upload page and the API)."""
+    batch = ImportBatch.objects.create(
+        file=upload, original_name=upload.name[:255], size=upload.size, force=force,
+        uploaded_by=user, state=ImportBatch.State.PARSING,
+    )  # fmt: skip
+    start_analysis(batch, user=user)
+    return batch
+
+
 def start_analysis(batch: ImportBatch, *, user) -> Job:
     from jobs.queue import submit
 

@@ -373,14 +373,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         return render(request, "experiences/search.html", context, status=400)
     data = filterset.form.cleaned_data if filterset.is_bound else {}
     query = search.understand(data.get("q") or "")
-    filters = search.Filters(
-        kind=data.get("type") or None,
-        document=data["document"].pk if data.get("document") else None,
-        place=data.get("place"),
-        theme=data.get("theme"),
-        include_drafts=bool(data.get("drafts")) and visible.staff,
-        newest_first=data.get("sort") == "newest",
-    )
+    filters = search.Filters.from_form(data, staff=visible.staff)
     per_page = settings.KBASE_PAGE_SIZE
     paginator = Paginator(SearchHits(query, filters, page=request.GET.get("page"), per_page=per_page), per_page)
     page = paginator.get_page(request.GET.get("page"))

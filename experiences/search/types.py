@@ -24,6 +24,21 @@ class Filters:
     include_drafts: bool = False
     newest_first: bool = False  # else by relevance
 
+    @classmethod
+    def from_form(cls, data: dict, *, staff: bool) -> Filters:
+        """The search form's cleaned data (experiences.filters.SearchFilterSet) as the engine's filters.
+
+        包括草稿 counts for staff only: for readers, drafts are never matched, whatever the URL says.
+        """
+        return cls(
+            kind=data.get("type") or None,
+            document=data["document"].pk if data.get("document") else None,
+            place=data.get("place"),
+            theme=data.get("theme"),
+            include_drafts=bool(data.get("drafts")) and staff,
+            newest_first=data.get("sort") == "newest",
+        )
+
 
 @dataclass
 class Hit:
