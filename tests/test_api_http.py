@@ -245,6 +245,11 @@ def test_celery_beat_queues_the_digest_job_and_the_worker_mails_it(site):
     finally:
         beat.terminate()
         beat.wait(timeout=30)
+    site.python(  # the stack is shared with the browser tests: what this test published goes
+        "from experiences import workflow\nfrom experiences.models import Practice\n"
+        f"made = Practice.objects.filter(title__startswith='digest{tag}')\n"
+        "workflow.apply(made, action='withdraw', note='测试结束', system=True)"
+    )
     assert "Sending due task send-digests (alerts.send_digests)" in log.read_text()
     worker_log = (Path(site.folder) / "worker.log").read_text(errors="replace")
     assert f"To: digest-{tag}@example.cn" in worker_log  # the console backend, as configured by default
