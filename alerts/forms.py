@@ -1,7 +1,9 @@
 from django import forms
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .digests import one_line
 from .models import SavedSearch
 
 # Parameters that are not conditions: a page number, or the export's own.
@@ -9,8 +11,6 @@ DROPPED = ("page", "rpage", "format", "source", "csrfmiddlewaretoken")
 
 
 def _tidy_name(name: str) -> str:
-    from .digests import one_line
-
     name = one_line(name)
     if not name:
         raise forms.ValidationError(_("请填写名称。"))
@@ -48,3 +48,9 @@ class SavedSearchForm(forms.ModelForm):
 
     def clean_name(self):
         return _tidy_name(self.cleaned_data["name"])
+
+    def save(self, commit: bool = True):
+        # Switched back on: mails resume from now, not with what was published while they were off.
+        if "frequency" in self.changed_data and self.initial.get("frequency") == SavedSearch.Frequency.OFF:
+            self.instance.sent_until = timezone.now()
+        return super().save(commit)

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -63,11 +62,8 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
         saved.save(update_fields=["feed_token"])
         messages.success(request, _("已更换订阅源地址，旧地址已失效。"))
     else:
-        was_off = saved.frequency == SavedSearch.Frequency.OFF
         form = SavedSearchForm(request.POST, instance=saved, prefix=f"s{saved.pk}")
         if form.is_valid():
-            if was_off and form.instance.frequency != SavedSearch.Frequency.OFF:
-                form.instance.sent_until = timezone.now()  # mails resume from now, not with months of backlog
             form.save()
             messages.success(request, _("已更新“%(name)s”。") % {"name": saved.name})
         else:

@@ -56,7 +56,7 @@ class JobView(APIView):
     @extend_schema(responses=JobSerializer)
     def get(self, request, pk: int):
         running.reap_stale()
-        return Response(job_record(request, job_pages._visible(request, pk)))
+        return Response(job_record(request, job_pages.visible_job(request, pk)))
 
 
 class JobDownloadView(APIView):

@@ -6,13 +6,8 @@ from collections import defaultdict
 
 from briefings import assemble, tabular
 from briefings.models import Collection
-from experiences import browsing, counting
-from experiences.models import Place, Practice, Recommendation, SourceDocument, Theme, sees_unpublished
-
-
-def audience(user) -> str:
-    """Which maintained counts a user sees (experiences.counting): staff count drafts too."""
-    return "staff" if sees_unpublished(user) else "reader"
+from experiences import browsing, counting, reading
+from experiences.models import Place, Practice, Recommendation, SourceDocument, Theme
 
 
 def place_record(place: Place, counts: dict) -> dict:
@@ -31,12 +26,12 @@ def place_record(place: Place, counts: dict) -> dict:
 
 
 def place_records(places: list[Place], *, user) -> list[dict]:
-    counts = counting.read(audience(user), "places")
+    counts = counting.read(counting.audience(user), "places")
     return [place_record(place, counts) for place in places]
 
 
 def place_detail(place: Place, *, user) -> dict:
-    counts = counting.read(audience(user), "places")
+    counts = counting.read(counting.audience(user), "places")
     children = place.children.select_related("parent__parent").order_by("adcode")
     return place_record(place, counts) | {
         "ancestors": [place_record(p, counts) for p in reversed(place.ancestors())],
@@ -45,7 +40,7 @@ def place_detail(place: Place, *, user) -> dict:
 
 
 def theme_records(themes: list[Theme], *, user) -> list[dict]:
-    counts = counting.read(audience(user), "themes")
+    counts = counting.read(counting.audience(user), "themes")
     records = []
     for theme in themes:
         key = f"theme:{theme.pk}" if theme.parent_id else f"top:{theme.pk}"
@@ -95,23 +90,21 @@ def document_records(documents: list[SourceDocument], *, user) -> list[dict]:
 
 
 def outline(document: SourceDocument) -> list[dict]:
-    """The document's sections as a tree, in reading order."""
-    nodes = {}
-    roots: list[dict] = []
-    sections = document.sections.order_by("start", "order", "pk")
-    for s in sections:
-        nodes[s.pk] = {
+    """The document's sections as a tree, in reading order (the tree the document page shows)."""
+
+    def node(branch: dict) -> dict:
+        s = branch["section"]
+        children = [node(child) for child in branch["children"]]
+        return {
             "id": s.pk,
             "label": s.label,
             "heading": s.heading,
             "start": s.start,
             "end": s.end,
-            "children": [],
+            "children": children,
         }
-    for s in sections:
-        parent = nodes.get(s.parent_id)
-        (parent["children"] if parent else roots).append(nodes[s.pk])
-    return roots
+
+    return [node(root) for root in reading.outline_tree(list(document.sections.all()))]
 
 
 def document_detail(document: SourceDocument, *, user) -> dict:

@@ -77,9 +77,10 @@ class WorkflowMixin:
             raise PermissionDenied(_("您没有权限%(action)s。") % {"action": transition.label})
         body = TransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        if transition.needs_note and not body.validated_data.get("note", "").strip():
-            raise ValidationError({"note": [_("请填写%(action)s的理由。") % {"action": transition.label}]})
-        outcome = writing.transition(obj=obj, action=name, user=request.user, note=body.validated_data.get("note", ""))
+        note = body.validated_data.get("note", "")
+        if workflow.missing_note(name, note):
+            raise ValidationError({"note": [workflow.missing_note(name, note)]})
+        outcome = workflow.apply([obj], action=name, user=request.user, note=note)
         if outcome.refused:
             return Response({"detail": outcome.refused[0][1]}, status=status.HTTP_409_CONFLICT)
         obj.refresh_from_db(fields=["status"])

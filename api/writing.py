@@ -129,8 +129,3 @@ def _validate(obj) -> None:
         obj.full_clean(exclude=["status", "seed_key", "version"])
     except ModelValidationError as error:
         raise serializers.ValidationError(error.message_dict) from error
-
-
-def transition(*, obj, action: str, user, note: str = "") -> workflow.Outcome:
-    """One workflow step on one item, as the admin's button takes it."""
-    return workflow.apply([obj], action=action, user=user, note=note)

@@ -37,6 +37,15 @@ from .lessons import KINDS, kind_of
 from .models import LessonCount, Recommendation, SourceDocument, Status
 
 READER, STAFF = "reader", "staff"
+
+
+def audience(user) -> str:
+    """Which maintained counts a user sees: staff count drafts too."""
+    from .models import sees_unpublished
+
+    return STAFF if sees_unpublished(user) else READER
+
+
 RECOMMENDATION, SUBPOINT = "recommendation", "subpoint"
 PREFIX_LENGTHS = (2, 4, 6)
 BUILT = (STAFF, "meta", "built")

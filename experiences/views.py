@@ -32,7 +32,7 @@ class Visible:
         self.practices = browsing.visible_lessons(Practice, user)
         self.recommendations = browsing.visible_lessons(Recommendation, user)
         self.documents = SourceDocument.objects.visible_to(user)
-        self.variant = "staff" if self.staff else "reader"
+        self.variant = counting.audience(user)
 
     def lesson_filter(self, relation: str) -> Q:
         """Which of a document's lessons count (the document itself is already visible)."""

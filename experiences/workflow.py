@@ -102,6 +102,14 @@ def available(user, obj) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if refusal(user, obj, t.action) is None]
 
 
+def missing_note(action: str, note: str) -> str | None:
+    """Why ``action`` cannot be taken with this note (returning and withdrawing need a reason), or None."""
+    transition = TRANSITIONS[action]
+    if transition.needs_note and not note.strip():
+        return _("请填写%(action)s的理由。") % {"action": transition.label}
+    return None
+
+
 def apply(items: Iterable, *, action: str, user=None, note: str = "", system: bool = False) -> Outcome:
     """Move each item (documents, practices or recommendations, of one model) if allowed; say why not otherwise.
 
@@ -111,8 +119,8 @@ def apply(items: Iterable, *, action: str, user=None, note: str = "", system: bo
     note = note.strip()
     outcome = Outcome()
     items = list(items)
-    if transition.needs_note and not note:
-        outcome.refused = [(obj, _("请填写%(action)s的理由。") % {"action": transition.label}) for obj in items]
+    if missing_note(action, note):
+        outcome.refused = [(obj, missing_note(action, note)) for obj in items]
         return outcome
     comment = f"{transition.label}：{note}" if note else str(transition.label)
     with content.writing(user=user, comment=comment) as work:

@@ -16,7 +16,7 @@ from .models import Job
 IMPORT_KINDS = (Job.Kind.IMPORT_PLAN, Job.Kind.IMPORT_WRITE)
 
 
-def _visible(request: HttpRequest, pk: int) -> Job:
+def visible_job(request: HttpRequest, pk: int) -> Job:
     """A job is shown to whoever asked for it, to staff who may view jobs (the admin's view), and an
     import's jobs to every curator who may import (another curator may open the same batch)."""
     user = request.user
@@ -45,7 +45,7 @@ def status_data(job: Job) -> dict:
 @never_cache
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     running.reap_stale()
-    job = _visible(request, pk)
+    job = visible_job(request, pk)
     owned = Job.objects.owned_by(request).filter(pk=pk).exists()
     return render(request, "jobs/job_detail.html", {"job": job, "owned": owned})
 
@@ -53,7 +53,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 def status(request: HttpRequest, pk: int) -> JsonResponse:
     running.reap_stale()
-    return JsonResponse(status_data(_visible(request, pk)))
+    return JsonResponse(status_data(visible_job(request, pk)))
 
 
 @never_cache
