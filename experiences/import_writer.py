@@ -1,8 +1,8 @@
 """Writing an import plan to the database: one transaction, a few dozen queries.
 
 Rows are created kind by kind for all the documents of a file at once
-(documents, then sections level by level, then lessons level by level) with
-``bulk_create``; links, place mentions and tags follow as multi-row inserts.
+(documents, then sections level by level, then lessons level by level) from
+plain values (``bulk.create_rows``); links, place mentions and tags follow as multi-row inserts.
 The query count does not grow with the number of documents or drafts.
 """
 
@@ -18,11 +18,13 @@ from django.utils.translation import gettext as _
 from taggit.models import Tag, TaggedItem
 
 from . import content
-from .bulk import insert_rows
+from .bulk import create_rows, insert_rows
 from .models import ImportBatch, Place, PlaceMention, Practice, Recommendation, Section, SourceDocument, Status, Theme
 
 if TYPE_CHECKING:
     from .importing import DocumentPlan, DraftPlan, ImportPlan, ImportResult
+
+LESSON_FIELDS = ["title", "body", "document", "section", "excerpt", "status"]
 
 
 def write_plan(
@@ -55,7 +57,7 @@ def write_plan(
         # Everything is new: the unit adds its share to the counts, indexes it and records it in history.
         report(60, _("更新搜索索引、统计数量和修改记录"))
         work.created(SourceDocument, [d.pk for d in documents])
-        work.created(Section, [s.pk for outline in sections for s in outline])
+        work.created(Section, [pk for outline in sections for pk in outline])
         for model, ids in writer.created.items():
             work.created(model, ids)
     return ImportResult(
@@ -166,79 +168,73 @@ class _Writer:
             notes=_("由文件《%(name)s》导入。") % {"name": self.plan.name},
         )
 
-    def sections(self, documents: list[SourceDocument]) -> list[list[Section]]:
-        """Each document's sections, in outline order; parents are inserted before their children."""
+    def sections(self, documents: list[SourceDocument]) -> list[list[int]]:
+        """Each document's section ids, in outline order; parents are inserted before their children."""
         result, pending = [], defaultdict(list)
         for document, plan in zip(documents, self.chosen, strict=True):
-            nodes, sections = plan.outline.nodes, []
+            ids: list[int | None] = [None] * len(plan.outline.nodes)
             siblings: dict[int | None, int] = defaultdict(int)
-            for node in nodes:
-                section = Section(document=document, order=siblings[node.parent], label=node.label,
-                                  heading=node.heading[:300], start=node.start, end=node.end)  # fmt: skip
+            for index, node in enumerate(plan.outline.nodes):
+                pending[node.depth].append((ids, index, node, document.pk, siblings[node.parent]))
                 siblings[node.parent] += 1
-                sections.append(section)
-                pending[node.depth].append((section, sections, node.parent))
-            result.append(sections)
+            result.append(ids)
         for depth in sorted(pending):
-            for section, siblings_list, parent in pending[depth]:
-                section.parent = siblings_list[parent] if parent is not None else None
-            Section.objects.bulk_create([section for section, _, _ in pending[depth]])
+            level = pending[depth]
+            rows = [
+                (pk, ids[node.parent] if node.parent is not None else None, order, node.label, node.heading[:300],
+                 node.start, node.end)
+                for ids, _index, node, pk, order in level
+            ]  # fmt: skip
+            created = create_rows(Section, ["document", "parent", "order", "label", "heading", "start", "end"], rows)
+            for (ids, index, *_rest), pk in zip(level, created, strict=True):
+                ids[index] = pk
         return result
 
-    def lessons(self, documents: list[SourceDocument], sections: list[list[Section]]) -> tuple[int, int]:
+    def lessons(self, documents: list[SourceDocument], sections: list[list[int]]) -> tuple[int, int]:
         practices, level = [], []
         for document, plan, outline in zip(documents, self.chosen, sections, strict=True):
             for order, draft in enumerate(plan.drafts):
                 if draft.kind == "practice":
-                    practices.append((draft, self._lesson(Practice, draft, document, outline)))
+                    practices.append((draft, self._lesson(draft, document, outline)))
                 else:
                     level.append((draft, document, outline, None, order))
-        Practice.objects.bulk_create([lesson for _, lesson in practices])
-        for draft, lesson in practices:
-            self._link(lesson, draft)
+        created = create_rows(Practice, LESSON_FIELDS, [row for _, row in practices])
+        for (draft, _row), pk in zip(practices, created, strict=True):
+            self._link(Practice, pk, draft)
         recommendations = 0
         while level:  # recommendations level by level: sub-points need their parent's id
-            rows = []
-            for draft, document, outline, parent, order in level:
-                lesson = self._lesson(Recommendation, draft, document, outline)
-                lesson.parent, lesson.order, lesson.label = parent, order, draft.label
-                lesson.audience = draft.audience[:100]
-                rows.append((draft, document, outline, lesson))
-            Recommendation.objects.bulk_create([row[-1] for row in rows])
-            for draft, _document, _outline, lesson in rows:
-                self._link(lesson, draft)
+            rows = [
+                (*self._lesson(draft, document, outline), parent, order, draft.label[:20], draft.audience[:100])
+                for draft, document, outline, parent, order in level
+            ]
+            created = create_rows(Recommendation, [*LESSON_FIELDS, "parent", "order", "label", "audience"], rows)
+            for (draft, *_rest), pk in zip(level, created, strict=True):
+                self._link(Recommendation, pk, draft)
             recommendations += len(rows)
             level = [
-                (child, document, outline, lesson, order)
-                for draft, document, outline, lesson in rows
+                (child, document, outline, pk, order)
+                for (draft, document, outline, _parent, _order), pk in zip(level, created, strict=True)
                 for order, child in enumerate(draft.children)
             ]
         return len(practices), recommendations
 
     @staticmethod
-    def _lesson(model, draft: DraftPlan, document: SourceDocument, outline: list[Section]):
+    def _lesson(draft: DraftPlan, document: SourceDocument, outline: list[int]) -> tuple:
+        """A lesson's LESSON_FIELDS."""
         section = outline[draft.section] if draft.section is not None and draft.section < len(outline) else None
-        return model(
-            title=draft.title[:200],
-            body=draft.body,
-            document=document,
-            section=section,
-            excerpt=draft.excerpt,
-            status=Status.DRAFT,
-        )
+        return (draft.title[:200], draft.body, document.pk, section, draft.excerpt, Status.DRAFT)
 
-    def _link(self, lesson, draft: DraftPlan) -> None:
-        model = type(lesson)
-        self.created[model].append(lesson.pk)
+    def _link(self, model, pk: int, draft: DraftPlan) -> None:
+        self.created[model].append(pk)
         name = model._meta.model_name
         self.links[(model.places.through, name, "place")].update(
-            (lesson.pk, self.places[c]) for c in draft.places if c in self.places
+            (pk, self.places[c]) for c in draft.places if c in self.places
         )
         self.links[(model.themes.through, name, "theme")].update(
-            (lesson.pk, self.themes[s]) for s in draft.themes if s in self.themes
+            (pk, self.themes[s]) for s in draft.themes if s in self.themes
         )
         if draft.tags:
-            self.tags.append((ContentType.objects.get_for_model(model).pk, lesson.pk, draft.tags))
+            self.tags.append((ContentType.objects.get_for_model(model).pk, pk, draft.tags))
 
     def flush(self) -> None:
         for (through, first, second), pairs in self.links.items():

@@ -8,6 +8,7 @@ Everything imported is a draft for a curator to review.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -24,7 +25,7 @@ from .readers import UnreadableFile, read_document
 from .text.clean import clean_text
 from .text.drafts import Proposal, propose_drafts
 from .text.fingerprint import Sketch, content_hash
-from .text.keywords import DocumentFrequencies, suggest_themes, top_keywords
+from .text.keywords import DocumentFrequencies, keyword_test, suggest_themes, top_keywords
 from .text.metadata import guess_kind, parse_bylines, parse_date, parse_footnotes
 from .text.outline import Outline, parse_outline
 from .text.places import Gazetteer, Mention, detect_places, without_containing_provinces
@@ -137,19 +138,20 @@ class _Context:
     gazetteer: Gazetteer
     frequencies: DocumentFrequencies  # the base's IDF table plus the documents planned so far
     theme_keywords: dict[str, list[str]]
-    dictionary: dict[str, str]  # the segmenter dictionary's part-of-speech tags: which words can be keywords
-    known_terms: frozenset[str]  # theme keywords: keywords whatever the dictionary says
+    # Which words can be keywords: by the segmenter dictionary's part-of-speech tags, and the theme
+    # keywords whatever the dictionary says; remembered per word.
+    keyword: Callable[[str], bool]
 
     @classmethod
     def build(cls) -> _Context:
         themes = Theme.objects.filter(parent__isnull=False).values_list("slug", "keywords")
+        known = frozenset(k for _, keywords in themes for k in keywords or ())
         return cls(
             segmenter=segmentation.segmenter(),
             gazetteer=segmentation.gazetteer(),
             frequencies=segmentation.document_frequencies().copy(),
             theme_keywords={slug: keywords for slug, keywords in themes if keywords},
-            dictionary=dictionary_tags(),
-            known_terms=frozenset(k for _, keywords in themes for k in keywords or ()),
+            keyword=keyword_test(tags=dictionary_tags(), known=known),
         )
 
 
@@ -289,7 +291,7 @@ def _draft(proposal: Proposal, *, text: str, words: Words, mentions: list[Mentio
         inside = [
             m.adcode for m in mentions if proposal.context_start <= m.start < proposal.context_end and not m.address
         ]
-    passage_words = words.between(proposal.start, proposal.end)
+    passage_words = Counter(words.between(proposal.start, proposal.end))
     return DraftPlan(
         kind=proposal.kind,
         title=proposal.title,
@@ -299,13 +301,7 @@ def _draft(proposal: Proposal, *, text: str, words: Words, mentions: list[Mentio
         section=proposal.node,
         places=without_containing_provinces(inside, levels=context.gazetteer.levels),
         themes=suggest_themes(passage_words, theme_keywords=context.theme_keywords, frequencies=context.frequencies),
-        tags=top_keywords(
-            passage_words,
-            frequencies=context.frequencies,
-            limit=5,
-            tags=context.dictionary,
-            known=context.known_terms,
-        ),
+        tags=top_keywords(passage_words, frequencies=context.frequencies, limit=5, test=context.keyword),
         audience=proposal.audience,
         children=[
             _draft(child, text=text, words=words, mentions=mentions, context=context) for child in proposal.children

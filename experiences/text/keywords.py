@@ -11,7 +11,7 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 # Function words and boilerplate of official Chinese prose: never keywords.
@@ -53,7 +53,7 @@ class DocumentFrequencies:
         self._idf.clear()
         for words in paragraph_words:
             self.paragraphs += 1
-            self.counts.update({w for w in words if is_term(w)})
+            self.counts.update(set(filter(is_term, words)))
 
     def merge(self, other: DocumentFrequencies) -> None:
         self._idf.clear()
@@ -103,6 +103,21 @@ def is_keyword(word: str, *, tags: Mapping[str, str] | None = None, known: froze
     return tag in KEYWORD_TAGS if tag is not None else len(word) >= 3
 
 
+def keyword_test(
+    *, tags: Mapping[str, str] | None = None, known: frozenset[str] = frozenset()
+) -> Callable[[str], bool]:
+    """``is_keyword`` with these tags and known terms, answered once per word: an import asks about
+    the same few thousand words for each of its thousands of passages."""
+
+    class Answers(dict):
+        def __missing__(self, word: str) -> bool:
+            answer = self[word] = is_keyword(word, tags=tags, known=known)
+            return answer
+
+    # A dict's own lookup, called from C: no Python frame for the words already answered.
+    return Answers().__getitem__
+
+
 def top_keywords(
     words: Iterable[str],
     *,
@@ -110,16 +125,20 @@ def top_keywords(
     limit: int = 8,
     tags: Mapping[str, str] | None = None,
     known: frozenset[str] = frozenset(),
+    test: Callable[[str], bool] | None = None,
 ) -> list[str]:
     """The highest TF-IDF keywords of a passage, best first (ties broken by the word for stable output).
 
-    ``tags``: the segmenter dictionary's part-of-speech tags, to keep only words that can be keywords.
+    ``words``: the passage's words, or their counts. ``tags``: the segmenter dictionary's
+    part-of-speech tags, to keep only words that can be keywords; ``test``: the same
+    rule made once by ``keyword_test``, for many passages.
     """
-    counts = Counter(words)
-    counts = Counter({w: n for w, n in counts.items() if is_keyword(w, tags=tags, known=known)})
-    total = sum(counts.values()) or 1
-    scored = sorted(((n / total) * frequencies.idf(w), w) for w, n in counts.items())
-    ranked = sorted(scored, key=lambda pair: (-pair[0], pair[1]))
+    counts = words if isinstance(words, Counter) else Counter(words)
+    test = test or keyword_test(tags=tags, known=known)
+    kept = [(w, counts[w]) for w in filter(test, counts)]
+    total = sum(n for _, n in kept) or 1
+    idf = frequencies.idf
+    ranked = sorted(((-(n / total) * idf(w), w) for w, n in kept))
     return [word for _, word in ranked[:limit]]
 
 
@@ -149,9 +168,10 @@ def score_themes(
     keywords, or one of a rare one, to count at all. The score (IDF-weighted) ranks the themes; the
     confidence combines the evidence found with the theme's lead over the runner-up.
     """
-    counts = Counter(words)
+    counts = words if isinstance(words, Counter) else Counter(words)
     found: dict[str, tuple[float, int, int]] = {}
-    touched = _themes_of(tuple(counts), _inverted(theme_keywords))
+    index = _inverted(theme_keywords)
+    touched = {slug for word in index.keys() & counts.keys() for slug in index[word]}
     for slug, keywords in theme_keywords.items():
         if slug not in touched:
             continue
@@ -184,10 +204,6 @@ def _inverted(theme_keywords: dict[str, list[str]]) -> dict[str, set[str]]:
         _INVERTED.clear()
         cached = _INVERTED[id(theme_keywords)] = (theme_keywords, index)
     return cached[1]
-
-
-def _themes_of(words: tuple[str, ...], index: dict[str, set[str]]) -> set[str]:
-    return {slug for word in words for slug in index.get(word, ())}
 
 
 def suggest_themes(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from .segment import Token
 
@@ -148,22 +149,19 @@ def detect_places(words: Iterable[str], *, gazetteer: Gazetteer) -> list[Mention
     certain: list[Mention] = []
     pending: list[tuple[Token, list[PlaceEntry]]] = []
     surfaces = gazetteer.surfaces
-    heads = gazetteer.heads
-    offset = 0
-    for index, word in enumerate(words):
-        start = offset
-        offset += len(word)
-        entries = surfaces.get(word)
-        if not entries:
-            if len(word) < 3 or word[:2] not in heads:
-                continue
-            word = _place_before_organ(word, surfaces)
-            if word is None:
-                continue
-            entries = surfaces[word]
+    # Each distinct word is looked up once: a document has a few thousand distinct words among
+    # tens of thousands, and only a few of them are places.
+    resolved = {word: _surface_of(word, gazetteer) for word in set(words)}
+    places = {word: surface for word, surface in resolved.items() if surface is not None}
+    if not places:
+        return []
+    starts = [0, *accumulate(map(len, words))]
+    for index in [i for i, word in enumerate(words) if word in places]:
+        word = places[words[index]]
         if _begins_a_name(words, index, gazetteer=gazetteer):
             continue
-        token = Token(word, start, start + len(word))
+        token = Token(word, starts[index], starts[index] + len(word))
+        entries = surfaces[word]
         entry = _certain(token.word, entries, gazetteer)
         if entry is not None:
             certain.append(Mention(token.word, token.start, token.end, entry.adcode))
@@ -178,6 +176,15 @@ def detect_places(words: Iterable[str], *, gazetteer: Gazetteer) -> list[Mention
         best = min(in_context, key=lambda e: (LEVEL_RANK[e.level], e.kind != "name", e.adcode))
         confirmed.append(Mention(token.word, token.start, token.end, best.adcode))
     return _mark_addresses(sorted(certain + confirmed, key=lambda m: m.start), levels=gazetteer.levels)
+
+
+def _surface_of(word: str, gazetteer: Gazetteer) -> str | None:
+    """The gazetteer surface a word is, or starts (武汉市委 → 武汉市), if any."""
+    if word in gazetteer.surfaces:
+        return word
+    if len(word) < 3 or word[:2] not in gazetteer.heads:
+        return None
+    return _place_before_organ(word, gazetteer.surfaces)
 
 
 def _mark_addresses(mentions: list[Mention], *, levels: dict[str, str]) -> list[Mention]:
