@@ -171,11 +171,11 @@ def score_themes(
     counts = words if isinstance(words, Counter) else Counter(words)
     found: dict[str, tuple[float, int, int]] = {}
     index = _inverted(theme_keywords)
-    touched = {slug for word in index.keys() & counts.keys() for slug in index[word]}
-    for slug, keywords in theme_keywords.items():
-        if slug not in touched:
-            continue
-        present = [k for k in set(keywords) if counts.get(k)]
+    present_of: dict[str, list[str]] = {}
+    for word in index.keys() & counts.keys():  # the passage's words that are some theme's keywords
+        for slug in index[word]:
+            present_of.setdefault(slug, []).append(word)
+    for slug, present in present_of.items():
         hits = sum(counts[k] for k in present)
         score = sum(counts[k] * frequencies.idf(k) for k in present)
         if hits >= 2 or score >= 3.0:

@@ -151,8 +151,14 @@ def detect_places(words: Iterable[str], *, gazetteer: Gazetteer) -> list[Mention
     surfaces = gazetteer.surfaces
     # Each distinct word is looked up once: a document has a few thousand distinct words among
     # tens of thousands, and only a few of them are places.
-    resolved = {word: _surface_of(word, gazetteer) for word in set(words)}
-    places = {word: surface for word, surface in resolved.items() if surface is not None}
+    distinct = set(words)
+    places = {word: word for word in distinct & surfaces.keys()}
+    heads = gazetteer.heads
+    for word in distinct - places.keys():
+        if len(word) >= 3 and word[:2] in heads:  # 武汉市委: a place before an organ's name
+            surface = _place_before_organ(word, surfaces)
+            if surface is not None:
+                places[word] = surface
     if not places:
         return []
     starts = [0, *accumulate(map(len, words))]
@@ -176,15 +182,6 @@ def detect_places(words: Iterable[str], *, gazetteer: Gazetteer) -> list[Mention
         best = min(in_context, key=lambda e: (LEVEL_RANK[e.level], e.kind != "name", e.adcode))
         confirmed.append(Mention(token.word, token.start, token.end, best.adcode))
     return _mark_addresses(sorted(certain + confirmed, key=lambda m: m.start), levels=gazetteer.levels)
-
-
-def _surface_of(word: str, gazetteer: Gazetteer) -> str | None:
-    """The gazetteer surface a word is, or starts (武汉市委 → 武汉市), if any."""
-    if word in gazetteer.surfaces:
-        return word
-    if len(word) < 3 or word[:2] not in gazetteer.heads:
-        return None
-    return _place_before_organ(word, gazetteer.surfaces)
 
 
 def _mark_addresses(mentions: list[Mention], *, levels: dict[str, str]) -> list[Mention]:
