@@ -9,6 +9,7 @@ import pytest
 import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 from docx import Document
 
 from experiences import content, import_writer, segmentation
@@ -200,6 +201,36 @@ def test_drafts_carry_section_excerpt_places_themes_and_tags(empty_corpus):
     assert top[0].audience == "我市高新区"
     assert {p.short_name for p in fifth.practices.get(title="接待工作周到精细").places.all()} >= {"孝感", "鄂州"}
     assert fifth.recommendations.count() == 4
+
+
+def test_imported_rows_get_the_defaults_a_saved_object_gets(empty_corpus):
+    started = timezone.now()
+    _, result = import_file(name=SEED.name, data=SEED.read_bytes())
+    finished = timezone.now()
+    lessons = [*Practice.objects.all(), *Recommendation.objects.all()]
+    assert len(lessons) == result.practices + result.recommendations
+    for lesson in lessons:
+        assert started <= lesson.created_at == lesson.updated_at <= finished
+        assert (lesson.version, lesson.status, lesson.returned, lesson.seed_key) == (1, Status.DRAFT, False, "")
+        assert (lesson.submitted_by, lesson.reviewed_by, lesson.published_at, lesson.review_note) == (
+            None,
+            None,
+            None,
+            "",
+        )
+        assert lesson.body in lesson.document.text
+    for document in result.documents:
+        sections = list(document.sections.order_by("start", "pk"))
+        assert sections, document.title
+        for section in sections:
+            assert section.version == 1
+            assert document.text[section.start :].startswith(section.label)
+            if section.parent is not None:  # inside its parent, and numbered among its siblings from 0
+                assert section.parent.start <= section.start < section.end <= section.parent.end
+        siblings = {}
+        for section in sections:
+            siblings.setdefault(section.parent_id, []).append(section.order)
+        assert all(orders == list(range(len(orders))) for orders in siblings.values())
 
 
 def test_an_unseen_report_in_gbk_is_imported_with_its_structure(empty_corpus):
