@@ -118,6 +118,11 @@ class SourceDocumentAdmin(WorkflowAdmin, ContentAdmin):
     def published_display(self, obj):
         return obj.published_display
 
+    def save_model(self, request, obj, form, change):
+        if not change or "text" in form.changed_data:
+            obj.fingerprint_text()  # new imports are compared with the text as it now reads
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Section)
 class SectionAdmin(ContentAdmin):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass
 from itertools import chain
 
@@ -46,20 +47,20 @@ MIN_SHARED_HASHES = 4
 
 
 class _Index:
-    """Known documents, with an inverted index from sketch hash to documents."""
+    """Known documents, searchable by sketch: the base's in numpy arrays, this file's in posting lists."""
 
     def __init__(self, known: list[KnownDocument]):
-        self.entries: list[KnownDocument] = []
-        self.sizes: list[int] = []  # each entry's number of shingles
-        self.postings: dict[int, list[int]] = defaultdict(list)
+        self.entries: list[KnownDocument] = list(known)
         self.by_hash: dict[str, KnownDocument] = {}
         for entry in known:
-            self.add(entry)
+            if entry.content_hash:
+                self.by_hash.setdefault(entry.content_hash, entry)
+        self.stored = _Sketches(known)
+        self.postings: dict[int, list[int]] = defaultdict(list)  # documents added since, by sketch hash
 
     def add(self, entry: KnownDocument) -> None:
         position = len(self.entries)
         self.entries.append(entry)
-        self.sizes.append(entry.sketch.size if entry.sketch is not None else 0)
         if entry.content_hash:
             self.by_hash.setdefault(entry.content_hash, entry)
         if entry.sketch is not None:
@@ -67,35 +68,84 @@ class _Index:
                 self.postings[value].append(position)
 
     def candidates(self, sketch: Sketch, *, threshold: float) -> list[KnownDocument]:
-        """Known documents that may reach ``threshold``, judged first by how many sketch hashes they share.
+        """Known documents whose estimated similarity (``Sketch.estimate``) reaches ``threshold``.
 
-        Sharing ``n`` of ``k`` hashes bounds the Jaccard estimate by n/k, and
-        so the overlap coefficient; most documents are ruled out on that count.
-        Counted with numpy: reports that share boilerplate (a compilation's
-        headings, an office's standard phrases) share sketch hashes with
-        hundreds of documents each, tens of thousands of postings per
-        document to count.
+        Documents sharing fewer than MIN_SHARED_HASHES sketch hashes are never
+        candidates. The base's documents are estimated all at once with numpy:
+        reports that share boilerplate (a compilation's headings, an office's
+        standard phrases) share sketch hashes with hundreds of documents each.
         """
-        lists = [self.postings[value] for value in sketch.hashes if value in self.postings]
-        if not lists:
-            return []
-        shared = np.bincount(np.fromiter(chain.from_iterable(lists), dtype=np.int64), minlength=len(self.entries))
-        positions = np.flatnonzero(shared >= MIN_SHARED_HASHES)
+        found = list(self.stored.reaching(sketch, threshold=threshold))
+        shared = Counter(chain.from_iterable(self.postings[v] for v in sketch.hashes if v in self.postings))
+        found += [
+            position
+            for position, count in shared.items()
+            if count >= MIN_SHARED_HASHES and sketch.estimate(self.entries[position].sketch) >= threshold
+        ]
+        return [self.entries[position] for position in sorted(found)]
+
+
+class _Sketches:
+    """Sketches of known documents as arrays, to estimate a new document's similarity to all of them at once.
+
+    ``hashes``/``owners``: every sketch hash, sorted, with the position of its
+    document; ``rows``: each document's sketch, sorted, padded with the largest
+    value (SKETCH_SIZE columns); ``sizes``: each document's number of shingles.
+    """
+
+    PAD = np.iinfo(np.uint64).max
+
+    def __init__(self, known: list[KnownDocument]):
+        sketches = [(position, entry.sketch) for position, entry in enumerate(known) if entry.sketch is not None]
+        width = max((len(sketch.hashes) for _, sketch in sketches), default=0)
+        self.rows = np.full((len(known), width), self.PAD, dtype=np.uint64)
+        self.counts = np.zeros(len(known), dtype=np.int64)  # hashes in each sketch
+        self.sizes = np.zeros(len(known), dtype=np.float64)
+        for position, sketch in sketches:
+            self.rows[position, : len(sketch.hashes)] = np.array(sketch.hashes, dtype=np.uint64)
+            self.counts[position] = len(sketch.hashes)
+            self.sizes[position] = sketch.size
+        filled = self.rows != self.PAD
+        order = np.argsort(self.rows[filled], kind="stable")
+        self.hashes = self.rows[filled][order]
+        self.owners = np.nonzero(filled)[0][order]
+
+    def reaching(self, sketch: Sketch, *, threshold: float) -> np.ndarray:
+        """Positions of the documents whose ``Sketch.estimate`` against ``sketch`` reaches ``threshold``."""
+        if not self.hashes.size or not sketch.hashes or not sketch.size:
+            return np.empty(0, dtype=np.int64)
+        mine = np.array(sketch.hashes, dtype=np.uint64)
+        left, right = np.searchsorted(self.hashes, mine, "left"), np.searchsorted(self.hashes, mine, "right")
+        lengths = right - left
+        total = int(lengths.sum())
+        if not total:
+            return np.empty(0, dtype=np.int64)
+        # Every (hash of mine, document holding it) pair.
+        starts = np.repeat(left - (np.cumsum(lengths) - lengths), lengths)
+        owners = self.owners[np.arange(total) + starts]
+        values = np.repeat(mine, lengths)
+        shared = np.bincount(owners, minlength=len(self.sizes))
+        positions = np.flatnonzero((shared >= MIN_SHARED_HASHES) & (self.counts > 0))
         if not positions.size:
-            return []
-        jaccard = shared[positions] / max(len(sketch.hashes), 1)
-        sizes = np.fromiter((self.sizes[position] for position in positions), dtype=np.float64, count=positions.size)
-        smaller = np.minimum(sizes, sketch.size)
+            return positions
+        # As Sketch.estimate: below the smaller of the two sketches' largest hashes, both hold every
+        # shingle hash of their document, so the union there is known.
+        theirs_max = self.rows[positions, self.counts[positions] - 1]
+        limit = np.minimum(theirs_max, mine[-1])
+        bounds = np.full(len(self.sizes), 0, dtype=np.uint64)
+        bounds[positions] = limit
+        below = values <= bounds[owners]
+        shared_below = np.bincount(owners[below], minlength=len(self.sizes))[positions]
+        union = (
+            np.searchsorted(mine, limit, "right") + (self.rows[positions] <= limit[:, None]).sum(axis=1) - shared_below
+        )
+        theirs = self.sizes[positions]
         with np.errstate(divide="ignore", invalid="ignore"):
-            bound = np.where(smaller > 0, np.minimum(1.0, jaccard * (sizes + sketch.size) / (1 + jaccard) / smaller), 0)
-        return [self.entries[position] for position in positions[bound >= threshold]]
-
-
-def overlap_bound(jaccard: float, first: int, second: int) -> float:
-    """The overlap coefficient two sets of these sizes have at this Jaccard index."""
-    if not first or not second:
-        return 0.0
-    return min(1.0, jaccard * (first + second) / (1 + jaccard) / min(first, second))
+            jaccard = shared_below / union
+            estimate = np.minimum(
+                1.0, jaccard * (sketch.size + theirs) / (1 + jaccard) / np.minimum(sketch.size, theirs)
+            )
+        return positions[np.where(theirs > 0, estimate, 0.0) >= threshold]
 
 
 def find_duplicates(documents: list, *, known: list[KnownDocument], threshold: float) -> None:
@@ -113,12 +163,7 @@ def find_duplicates(documents: list, *, known: list[KnownDocument], threshold: f
         if same is not None:
             document.duplicate = DuplicateInfo(same.title, 1.0, pk=same.pk, index=same.index, exact=True)
         else:
-            floor = threshold - SKETCH_MARGIN
-            candidates = [
-                c
-                for c in index.candidates(document.sketch, threshold=floor)
-                if document.sketch.estimate(c.sketch) >= floor
-            ]
+            candidates = index.candidates(document.sketch, threshold=threshold - SKETCH_MARGIN)
             document.duplicate = _exact_best(document, candidates=candidates, documents=documents, threshold=threshold)
         index.add(KnownDocument(None, position, document.title, document.content_hash, document.sketch))
 
@@ -129,11 +174,43 @@ def _exact_best(
     if not candidates:
         return None
     mine = shingles(document.text)
-    texts = dict(SourceDocument.objects.filter(pk__in=[k.pk for k in candidates if k.pk]).values_list("pk", "text"))
+    stored = _stored_shingles([k for k in candidates if k.pk])
     best = None
     for candidate in candidates:
-        text = texts.get(candidate.pk, "") if candidate.pk else documents[candidate.index].text
-        score = similarity(mine, shingles(text))
+        theirs = stored.get(candidate.pk, _NONE) if candidate.pk else shingles(documents[candidate.index].text)
+        score = similarity(mine, theirs)
         if score >= threshold and (best is None or score > best.similarity):
             best = DuplicateInfo(candidate.title, round(score, 4), pk=candidate.pk, index=candidate.index)
     return best
+
+
+_NONE = np.empty(0, dtype=np.uint64)
+# Shingles of stored documents, by (pk, content hash): a text never changes under its hash. The
+# same few documents are often the candidates of many new ones (a series of reports, a reissue).
+_SHINGLES: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
+SHINGLES_KEPT = 256
+_SHINGLES_LOCK = threading.Lock()
+
+
+def _stored_shingles(known: list[KnownDocument]) -> dict[int, np.ndarray]:
+    """Shingles of these stored documents by pk, reading only the texts not shingled lately."""
+    result, missing = {}, {}
+    with _SHINGLES_LOCK:
+        for entry in known:
+            key = (entry.pk, entry.content_hash)
+            if key in _SHINGLES:
+                _SHINGLES.move_to_end(key)
+                result[entry.pk] = _SHINGLES[key]
+            else:
+                missing[entry.pk] = key
+    rows = SourceDocument.objects.filter(pk__in=list(missing)).values_list("pk", "text", "content_hash")
+    made = {}
+    for pk, text, digest in rows:
+        result[pk] = shingles(text)
+        if (pk, digest) == missing[pk]:  # kept under the hash of the very text it was made from
+            made[missing[pk]] = result[pk]
+    with _SHINGLES_LOCK:
+        _SHINGLES.update(made)
+        while len(_SHINGLES) > SHINGLES_KEPT:
+            _SHINGLES.popitem(last=False)
+    return result

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from . import content
 from .lessons import KINDS
 from .models import SourceDocument
-from .text.fingerprint import Sketch, content_hash
 from .text.typography import changes, normalise_punctuation, normalised_span
 
 BATCH = 50  # documents per unit of work: one revision each, transactions of bounded size
@@ -80,8 +79,7 @@ def _document(document: SourceDocument, *, work, report: NormaliseReport, dry_ru
     for name in DOCUMENT_TEXT:
         setattr(document, name, normalise_punctuation(getattr(document, name)))
     document.text = new
-    document.content_hash = content_hash(new)
-    document.fingerprint = Sketch.of(new).to_json()
+    document.fingerprint_text()
     content.save(document)
 
 

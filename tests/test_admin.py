@@ -241,3 +241,29 @@ def test_the_document_form_shows_its_outline_without_offsets_or_raw_ids(admin_cl
     assert 'name="sections-0-parent"' not in html
     assert "上级章节" in html
     assert "一、主要经验" in html  # a sub-section names the section it sits under
+
+
+def test_a_document_text_edited_in_the_admin_is_hashed_again_for_the_duplicate_check(rf, admin_user):
+    from django.contrib import admin as django_admin
+    from django.forms.models import model_to_dict
+
+    from experiences.duplicates import stored_documents
+    from experiences.text.fingerprint import Sketch, content_hash
+
+    old, new = "原来的正文讲人才政策。" * 30, "改过的正文讲产学研合作。" * 30
+    with content.writing():
+        document = SourceDocument(title="一篇文献", text=old)
+        document.fingerprint_text()
+        content.save(document)
+    model_admin = django_admin.site._registry[SourceDocument]
+    request = rf.post("/")
+    request.user = admin_user
+    data = {k: v for k, v in model_to_dict(document).items() if v is not None}
+    data |= {"text": new, "places": [], "version": document.version}
+    form = model_admin.get_form(request, document, change=True)(data, instance=document)
+    assert form.is_valid(), form.errors
+    with content.writing(user=admin_user):
+        model_admin.save_model(request, form.save(commit=False), form, change=True)
+    document.refresh_from_db()
+    assert document.content_hash == content_hash(new)
+    assert [k.sketch for k in stored_documents() if k.pk == document.pk] == [Sketch.of(new)]

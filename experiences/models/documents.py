@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ..text.fingerprint import Sketch, content_hash
 from .common import SEED_KEY, SEED_KEY_UNIQUE, Reviewed, Status, Versioned, VisibilityQuerySet, detail_url
 from .places import Place
 
@@ -87,6 +88,11 @@ class SourceDocument(Reviewed):
             raise ValidationError({"published_month": _("填写月份时必须同时填写年份。")})
         if self.duplicate_of_id and self.duplicate_of_id == self.pk:
             raise ValidationError({"duplicate_of": _("文献不能与自身重复。")})
+
+    def fingerprint_text(self) -> None:
+        """Hash and sketch ``text`` again after it changed: the duplicate check compares new imports with both."""
+        self.content_hash = content_hash(self.text)
+        self.fingerprint = Sketch.of(self.text).to_json()
 
     @property
     def published_display(self) -> str:
