@@ -151,9 +151,9 @@ class _Sketches:
 def find_duplicates(documents: list, *, known: list[KnownDocument], threshold: float) -> None:
     """Set ``duplicate`` (and ``sketch``) on each planned document, in file order.
 
-    An inverted index over the sketches finds the documents that share
-    anything with a new one; sketches estimate their similarity; only likely
-    duplicates are compared exactly, so the cost hardly grows with the base.
+    Each new document's sketch is estimated against every known one at once
+    (``_Index.candidates``); only likely duplicates are compared exactly, so
+    the cost hardly grows with the base.
     """
     index = _Index(known)
     for position, document in enumerate(documents):
