@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import islice
+
 from django.db import connection
 from django.db.models import DateTimeField
 from django.utils import timezone
 
 
-def insert_rows(model, fields: list[str], rows: list[tuple], *, chunk: int = 500, table: str = "") -> None:
-    """Bulk-insert link rows: COPY on PostgreSQL, multi-row INSERTs elsewhere.
+def insert_rows(model, fields: list[str], rows: Iterable[tuple], *, chunk: int = 500, table: str = "") -> int:
+    """Bulk-insert rows of plain values: COPY on PostgreSQL, multi-row INSERTs elsewhere; returns their number.
 
     An order of magnitude cheaper than model instances, for tens of thousands
     of link rows per file. Only for rows of ids and values computed here;
-    values are always sent as data, never spliced into the SQL text.
+    values are always sent as data, never spliced into the SQL text. ``rows``
+    may be a generator: PostgreSQL receives each row as it comes (in buffers
+    of 32 KB), so its work on them overlaps the making of the next ones. The
+    generator must not use the database connection while the ``COPY`` is open.
     """
-    if not rows:
-        return
+    if isinstance(rows, list | tuple) and not rows:
+        return 0
+    written = 0
     quote = connection.ops.quote_name
     table = quote(table or model._meta.db_table)  # ``table``: another table of the model's columns
     columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
@@ -24,14 +31,17 @@ def insert_rows(model, fields: list[str], rows: list[tuple], *, chunk: int = 500
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            return
+                    written += 1
+            return written
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        for start in range(0, len(rows), chunk):
-            part = rows[start : start + chunk]
+        rows = iter(rows)
+        while part := list(islice(rows, chunk)):
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(part))}",
                 [value for values in part for value in values],
             )
+            written += len(part)
+    return written
 
 
 def create_rows(model, fields: list[str], rows: list[tuple]) -> list[int]:

@@ -333,6 +333,31 @@ def test_an_entry_holds_its_keywords_places_and_themes_and_indexing_runs_few_que
         assert f"t{theme.parent_id}" in entry.tags.split()
 
 
+def test_index_rows_are_made_without_the_database_so_they_can_stream_into_copy(django_assert_num_queries, request):
+    from experiences.search import indexing
+
+    request.addfinalizer(segmentation.reset)
+    segmentation.reset()  # the next row's segmenter must be built (from the database) before any row is made
+    document = SourceDocument.objects.get(title__startswith="兄弟城市党委")
+    sections = list(document.sections.values_list("pk", flat=True))
+    rows = indexing.entries(SearchEntry.Kind.SECTION, sections)
+    with django_assert_num_queries(0):  # what a PostgreSQL COPY in progress requires of its rows
+        made = list(rows)
+    assert len(made) == len(sections)
+    assert {row[0] for row in made} == {SearchEntry.Kind.SECTION}
+
+
+def test_rows_from_a_generator_are_all_inserted_across_statements():
+    from taggit.models import Tag
+
+    from experiences.bulk import insert_rows
+
+    tags = ((f"测试标签{n}", f"test-tag-{n}") for n in range(1203))
+    assert insert_rows(Tag, ["name", "slug"], tags, chunk=500) == 1203
+    assert Tag.objects.filter(slug__startswith="test-tag-").count() == 1203
+    assert insert_rows(Tag, ["name", "slug"], iter([])) == 0
+
+
 def test_an_alias_added_by_a_curator_is_understood_by_the_next_search(
     client, django_capture_on_commit_callbacks, request
 ):

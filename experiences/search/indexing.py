@@ -11,7 +11,7 @@ those columns is the engine's (migrations 0003 and 0006).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import NamedTuple
 
@@ -72,12 +72,11 @@ class Item(NamedTuple):
     tags: list[str]
 
 
-def entry_row(item: Item) -> tuple:
+def entry_row(item: Item, *, cut: Callable[..., list[str]]) -> tuple:
     """One SearchEntry as a row of ENTRY_FIELDS (no model instance: imports index thousands at once)."""
     # Visibility, type and document as tokens too: SQLite answers every filter inside FTS5.
     tags = [*item.tags, f"vis{int(item.published)}", f"k{item.kind}", f"d{item.document_id}"]
     title, body = to_simplified(item.title), to_simplified(item.body)
-    cut = segmentation.segmenter().cut
     return (
         item.kind,
         item.object_id,
@@ -93,14 +92,21 @@ def entry_row(item: Item) -> tuple:
     )
 
 
-def entry_rows(items: list[Item]) -> list[tuple]:
-    """The rows of these items, in order.
+def entry_rows(items: list[Item]) -> Iterator[tuple]:
+    """The rows of these items, in order, each made as it is consumed.
+
+    Lazily, so that ``insert_rows`` streams each row to PostgreSQL's ``COPY``
+    as soon as it is made: the server computes the ``tsvector`` and enters it
+    into GIN on its own core while this process segments the next items. The
+    segmenter is taken now, not at the first row: taking it may read the
+    database, which a connection in the middle of a ``COPY`` cannot do.
 
     In this process: for an import's worth of text, forking workers and
     sending the words back costs more than the segmenting (docs/performance.md,
     Imports).
     """
-    return [entry_row(item) for item in items]
+    cut = segmentation.segmenter().cut
+    return (entry_row(item, cut=cut) for item in items)
 
 
 ENTRY_FIELDS = ["kind", "object_id", "document", "published", "title", "body", "tags", "chars"]
@@ -161,7 +167,7 @@ def _lesson_links(model, ids: list[int]) -> tuple[dict, dict, dict]:
     return places, themes, keywords
 
 
-def _lesson_entries(model, ids: Iterable[int]) -> list[tuple]:
+def _lesson_entries(model, ids: Iterable[int]) -> Iterator[tuple]:
     ids = list(ids)
     # Keywords are appended to the kind's searchable text (the registry's search_text).
     kind, fields = kind_of(model).key, kind_of(model).search_text
@@ -203,7 +209,7 @@ def section_text(section: _SectionRow, *, children_starts: list[int], text: str)
     return text[section.start : max(end, section.start)]
 
 
-def _section_entries(ids: Iterable[int]) -> list[tuple]:
+def _section_entries(ids: Iterable[int]) -> Iterator[tuple]:
     # Sections carry no place tokens: a document names many places, and a
     # place query should bring up the lessons linked to the place, not every
     # section of every document that mentions it somewhere.
@@ -239,8 +245,11 @@ def _section_entries(ids: Iterable[int]) -> list[tuple]:
     return entry_rows(items)
 
 
-def entries(kind: str, ids: list[int]) -> list[tuple]:
-    """The index rows (ENTRY_FIELDS) of these items of one kind, built from plain rows."""
+def entries(kind: str, ids: list[int]) -> Iterator[tuple]:
+    """The index rows (ENTRY_FIELDS) of these items of one kind, built from plain rows.
+
+    The database is read now; the rows are made as they are consumed (``entry_rows``).
+    """
     if kind == SearchEntry.Kind.SECTION:
         return _section_entries(ids)
     return _lesson_entries(Practice if kind == SearchEntry.Kind.PRACTICE else Recommendation, ids)
@@ -271,8 +280,7 @@ def index(
             with transaction.atomic():
                 SearchEntry.objects.filter(kind=kind, object_id__in=chunk).delete()
                 # COPY on PostgreSQL, multi-row INSERTs on SQLite: no model instances to build.
-                insert_rows(SearchEntry, ENTRY_FIELDS, rows)
-            count += len(rows)
+                count += insert_rows(SearchEntry, ENTRY_FIELDS, rows)
             done += len(chunk)
             if progress is not None:
                 progress(done, total)
