@@ -12,7 +12,11 @@ loaded): decoding, cleaning, splitting, outline, segmentation, place
 detection, keywords, duplicate check and the database writes, with the
 search index and the history revision. Prints MB/s per repetition, the
 median, and the segmenter's own speed on the same text for comparison
-(rjieba by default; KBASE_SEGMENTER=jieba for the Python reference).
+(rjieba by default; KBASE_SEGMENTER=jieba for the Python reference), and
+the CPU time the import used, in this process and in its PostgreSQL backend
+(read from /proc when the server runs on this machine), with the throughput
+that much work would give if it were spread perfectly over this machine's
+cores: a ceiling that no parallelism can pass, only less work.
 Target (issue 15): ≥ 2 MB/s, into an empty base and into a full one."""
 
 from __future__ import annotations
@@ -106,12 +110,16 @@ def worker(folder: Path, database_url: str) -> dict:
     files = sorted((folder / "run").glob("compilation_*.txt"))
     total = sum(p.stat().st_size for p in files)
     documents = drafts = 0
+    server = _server_cpu()
+    cpu = time.process_time()
     started = time.perf_counter()
     for path in files:
         _, result = import_file(name=path.name, data=path.read_bytes())
         documents += len(result.documents)
         drafts += result.practices + result.recommendations
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    server = _server_cpu() - server if server is not None else None
     text = "\n".join(p.read_text(encoding="utf-8") for p in files)
     started = time.perf_counter()
     segmenter.cut(text)
@@ -124,7 +132,26 @@ def worker(folder: Path, database_url: str) -> dict:
         "documents": documents,
         "drafts": drafts,
         "warmup_seconds": warmup,
+        "cpu_seconds": cpu,
+        "server_cpu_seconds": server,
     }
+
+
+def _server_cpu() -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend (None on SQLite, which runs in
+    this process, or when the server's /proc is not this machine's)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def _run(mode: str, folder: Path, url: str) -> dict:
@@ -133,6 +160,28 @@ def _run(mode: str, folder: Path, url: str) -> dict:
         check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
     return json.loads(output.strip().splitlines()[-1])
+
+
+def _cpu_line(run: dict) -> str:
+    """The run's CPU time, and the best its cores could do with that much work spread perfectly over them."""
+    if run["server_cpu_seconds"] is None:
+        return f"CPU: this process {run['cpu_seconds']:.1f} s (the server's not measurable from here)"
+    work = run["cpu_seconds"] + run["server_cpu_seconds"]
+    server = f" + database server {run['server_cpu_seconds']:.1f} s" if run["server_cpu_seconds"] else ""
+    return (
+        f"CPU: this process {run['cpu_seconds']:.1f} s{server} = {work:.1f} CPU-s; "
+        f"with that work spread perfectly over {_cores()} cores: at most {_ceiling(run):.2f} MB/s"
+    )
+
+
+def _cores() -> int:
+    """The cores this process may run on (a container's share, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _ceiling(run: dict) -> float:
+    work = run["cpu_seconds"] + (run["server_cpu_seconds"] or 0)
+    return run["bytes"] / 1e6 / (work / _cores())
 
 
 def main() -> int:
@@ -177,6 +226,7 @@ def main() -> int:
                 f"segmentation alone {mb / run['segment_seconds']:.2f} MB/s; "
                 f"dictionary load {run['warmup_seconds']:.1f} s"
             )
+            print(f"       {_cpu_line(run)}")
             if url.startswith("postgres"):
                 drop_database(url)
     engine = "PostgreSQL" if args.database_url.startswith("postgres") else "SQLite"
@@ -186,6 +236,12 @@ def main() -> int:
         f"median on {engine}: {median:.2f} MB/s end to end; "
         f"segmentation alone ({run['engine']}) {segmentation:.2f} MB/s"
     )
+    ceilings = [_ceiling(r) for r in runs if r["server_cpu_seconds"] is not None]
+    if ceilings:
+        print(
+            f"median CPU work: {statistics.median(r['cpu_seconds'] + (r['server_cpu_seconds'] or 0) for r in runs):.1f}"
+            f" CPU-s, so at most {statistics.median(ceilings):.2f} MB/s on {_cores()} cores"
+        )
     print(f"target >= 2 MB/s: {'met' if median >= 2 else 'NOT met'}")
     return 0
 
