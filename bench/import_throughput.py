@@ -138,8 +138,8 @@ def worker(folder: Path, database_url: str) -> dict:
 
 
 def _server_cpu() -> float | None:
-    """CPU seconds used so far by this connection's PostgreSQL backend (None on SQLite, which runs in
-    this process, or when the server's /proc is not this machine's)."""
+    """CPU seconds used so far by this connection's PostgreSQL backend: 0 on SQLite, which runs in this
+    process; None when the server is not on this machine (its backend is not in our /proc)."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -148,9 +148,12 @@ def _server_cpu() -> float | None:
         cursor.execute("SELECT pg_backend_pid()")
         (pid,) = cursor.fetchone()
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
+    if "(postgres)" not in stat:  # a process of this machine that happens to have the remote backend's pid
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
