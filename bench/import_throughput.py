@@ -1,17 +1,18 @@
 """Import throughput benchmark: several MB of generated Chinese reports, end to end.
 
-    .venv/bin/python bench/import_throughput.py [--mb 3] [--repeat 3] [--full MB] [--database-url URL]
+    .venv/bin/python bench/import_throughput.py [--mb 3] [--repeat 3] [--full MB] [--documents N] [--database-url URL]
 
 Generates study-report compilations by recombining the seed corpus's sentences
 across real places (numbered outlines, 经验 and 启示 sections, place names),
 then, in a fresh copy of a prepared base per repetition (migrated, gazetteer
 and themes loaded; with --full, other generated reports of that many MB
-already imported), imports every file through ``import_file`` in a process
-prepared as a job worker is (jieba's dictionary and the base's IDF table
-loaded): decoding, cleaning, splitting, outline, segmentation, place
-detection, keywords, duplicate check and the database writes, with the
-search index and the history revision. Prints MB/s per repetition, the
-median, and the segmenter's own speed on the same text for comparison
+already imported; with --documents, that many placeholder documents more),
+imports every file through ``import_file`` in a process prepared as a job
+worker is (``importing.warm_up``: jieba's dictionary, the base's IDF table and
+its sketches for the duplicate check loaded): decoding, cleaning, splitting,
+outline, segmentation, place detection, keywords, duplicate check and the
+database writes, with the search index and the history revision. Prints
+MB/s per repetition, the median, and the segmenter's own speed on the same text for comparison
 (rjieba by default; KBASE_SEGMENTER=jieba for the Python reference), and
 the CPU time the import used, in this process and in its PostgreSQL backend
 (read from /proc when the server runs on this machine), with the throughput
@@ -72,9 +73,10 @@ def _django(folder: Path, database_url: str) -> None:
     settings.DEBUG = False
 
 
-def prepare(folder: Path, database_url: str) -> dict:
+def prepare(folder: Path, database_url: str, *, documents: int = 0) -> dict:
     """The base every repetition starts from: migrated, gazetteer and themes loaded, and with
-    --full, the files of ``folder/full`` imported (a base that already holds a few thousand documents)."""
+    --full, the files of ``folder/full`` imported (a base that already holds a few thousand documents);
+    with --documents, that many more documents with placeholder texts and random fingerprints."""
     _django(folder, database_url)
     from django.core.management import call_command
 
@@ -91,21 +93,45 @@ def prepare(folder: Path, database_url: str) -> dict:
         load_themes(path=FIXTURES / "themes.yaml", report=report)
     for path in sorted((folder / "full").glob("*.txt")):
         import_file(name=path.name, data=path.read_bytes())
+    _add_placeholder_documents(documents)
     return {
         "documents": SourceDocument.objects.count(),
         "lessons": Practice.objects.count() + Recommendation.objects.count(),
     }
 
 
+def _add_placeholder_documents(count: int) -> None:
+    """Documents that hold a base's size, not its content: what the duplicate check reads and searches
+    for every import. Random sketches share no hash with any text, so none is ever compared in full."""
+    import hashlib
+
+    from django.db import transaction
+
+    from experiences.bulk import create_rows
+    from experiences.models import SourceDocument
+    from experiences.text.fingerprint import SKETCH_SIZE
+
+    rng = random.Random(count)
+    fields = ["title", "text", "content_hash", "fingerprint"]
+    for start in range(0, count, 10_000):
+        rows = []
+        for number in range(start, min(count, start + 10_000)):
+            text = f"基准测试占位文献{number}"
+            sketch = {"hashes": sorted(rng.getrandbits(64) for _ in range(SKETCH_SIZE)), "size": 3000}
+            rows.append((text, text, hashlib.sha256(text.encode()).hexdigest(), json.dumps(sketch)))
+        with transaction.atomic():
+            create_rows(SourceDocument, fields, rows)
+
+
 def worker(folder: Path, database_url: str) -> dict:
     """Import the files of ``folder/run`` into a prepared base, as a job worker would (jieba warmed up)."""
     _django(folder, database_url)
     from experiences import segmentation
-    from experiences.importing import import_file
+    from experiences.importing import import_file, warm_up
 
     started = time.perf_counter()
+    warm_up()  # what a job worker loads once and keeps: the dictionary, the IDF table, the base's sketches
     segmenter = segmentation.segmenter()
-    segmentation.document_frequencies()  # loaded once per worker process, like the dictionary
     warmup = time.perf_counter() - started
     files = sorted((folder / "run").glob("compilation_*.txt"))
     total = sum(p.stat().st_size for p in files)
@@ -157,9 +183,9 @@ def _server_cpu() -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-def _run(mode: str, folder: Path, url: str) -> dict:
+def _run(mode: str, folder: Path, url: str, *options: str) -> dict:
     output = subprocess.run(
-        [sys.executable, __file__, f"--{mode}", str(folder), "--worker-db", url],
+        [sys.executable, __file__, f"--{mode}", str(folder), "--worker-db", url, *options],
         check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
     return json.loads(output.strip().splitlines()[-1])
@@ -196,13 +222,19 @@ def main() -> int:
         "--full", type=float, default=0.0, metavar="MB",
         help="import into a base already holding this many megabytes of other reports (default: an empty base)",
     )  # fmt: skip
+    parser.add_argument(
+        "--documents", type=int, default=0, metavar="N",
+        help="also give the base N placeholder documents with random fingerprints (the duplicate check's load)",
+    )  # fmt: skip
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--worker-db", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.worker or args.prepare:
-        function = worker if args.worker else prepare
-        print(json.dumps(function(args.worker or args.prepare, args.worker_db)))
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.worker_db)))
+        return 0
+    if args.prepare:
+        print(json.dumps(prepare(args.prepare, args.worker_db, documents=args.documents)))
         return 0
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -216,7 +248,7 @@ def main() -> int:
         if args.full:
             generate(folder / "full", megabytes=args.full, seed=1999)
         template = fresh_database(args.database_url, name_suffix="bench", folder=folder, sqlite_name="template.sqlite3")
-        base = _run("prepare", folder, template)
+        base = _run("prepare", folder, template, f"--documents={args.documents}")
         print(f"importing into a base of {base['documents']} documents and {base['lessons']} lessons")
         for index in range(args.repeat):
             url = copy_database(template, name_suffix=f"{index}", folder=folder, sqlite_name=f"bench_{index}.sqlite3")
@@ -227,7 +259,7 @@ def main() -> int:
                 f"run {index + 1}: {mb / run['seconds']:.2f} MB/s end to end "
                 f"({run['seconds']:.1f} s, {run['documents']} documents, {run['drafts']} drafts); "
                 f"segmentation alone {mb / run['segment_seconds']:.2f} MB/s; "
-                f"dictionary load {run['warmup_seconds']:.1f} s"
+                f"worker warm-up {run['warmup_seconds']:.1f} s"
             )
             print(f"       {_cpu_line(run)}")
             if url.startswith("postgres"):

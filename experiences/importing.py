@@ -158,6 +158,18 @@ class _Context:
 Progress = Callable[[int, str], None]
 
 
+def warm_up() -> None:
+    """Load what every analysis reads and a job worker keeps between imports.
+
+    jieba's dictionary with our words, the base's IDF table and the base's
+    sketches for the duplicate check: seconds on a large base, paid once by
+    the supervising worker, whose forked jobs inherit them.
+    """
+    segmentation.segmenter()
+    segmentation.document_frequencies()
+    stored_documents()
+
+
 def plan_import(*, name: str, data: bytes, progress: Progress | None = None) -> ImportPlan:
     """Read and analyse a file; raise ImportRefused if it cannot be imported. Writes nothing.
 

@@ -22,7 +22,7 @@ from jobs.kinds import JobFailed, JobKind, Outcome
 from jobs.limits import in_child
 from jobs.models import Job, private_storage
 
-from . import caching, content, search, segmentation
+from . import caching, content, importing, search, segmentation
 from .importing import ImportPlan, ImportRefused, apply_plan, plan_import
 from .models import ImportBatch
 
@@ -83,8 +83,7 @@ def _analyse(job_id: int, *, report) -> Outcome:
 
 def _prepare_analysis() -> None:
     # Loaded here, in the supervising worker: every analysis forked from it inherits them (seconds saved).
-    segmentation.segmenter()
-    segmentation.document_frequencies()
+    importing.warm_up()
 
 
 def _analysis_failed(job: Job, reason: str) -> None:

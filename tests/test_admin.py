@@ -266,4 +266,4 @@ def test_a_document_text_edited_in_the_admin_is_hashed_again_for_the_duplicate_c
         model_admin.save_model(request, form.save(commit=False), form, change=True)
     document.refresh_from_db()
     assert document.content_hash == content_hash(new)
-    assert [k.sketch for k in stored_documents() if k.pk == document.pk] == [Sketch.of(new)]
+    assert stored_documents().sketch(document.pk) == Sketch.of(new)

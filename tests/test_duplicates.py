@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 
-from experiences.duplicates import MIN_SHARED_HASHES, KnownDocument, _Index
-from experiences.text.fingerprint import Sketch
+import numpy as np
+import pytest
+
+from experiences import content, duplicates
+from experiences.duplicates import (
+    MIN_SHARED_HASHES,
+    KnownDocument,
+    _Index,
+    _Sketches,
+    find_duplicates,
+    stored_documents,
+)
+from experiences.models import SourceDocument
+from experiences.text.fingerprint import Sketch, content_hash
+from tests import making
 from tests.corpus import article
 
 
@@ -49,3 +63,89 @@ def test_documents_without_a_sketch_or_sharing_nothing_are_never_candidates():
     index = _Index([KnownDocument(1, None, "旧文献", "", None), _known(1, "完全不同的另一篇文字" * 20)])
     assert index.candidates(Sketch.of("产学研合作推动技术转移" * 30), threshold=0.0) == []
     assert _Index([]).candidates(Sketch.of("任何文字" * 10), threshold=0.5) == []
+
+
+def test_arrays_grown_by_appending_and_retiring_equal_arrays_built_at_once():
+    rng = random.Random(5)
+    sketches = [Sketch.of(article(rng, number)) for number in range(1, 41)]
+    sketches[9] = None  # a document stored without a fingerprint
+    whole = _Sketches.build(sketches)
+    grown = _Sketches.build(sketches[:25]).appended(sketches[25:32]).appended(sketches[32:])
+    for name in ("rows", "counts", "sizes", "hashes", "owners"):
+        assert np.array_equal(getattr(grown, name), getattr(whole, name)), name
+    rest = [position for position in range(len(sketches)) if position not in (3, 30)]
+    compact, afresh = grown.kept(rest), _Sketches.build([sketches[position] for position in rest])
+    for name in ("rows", "counts", "sizes", "hashes", "owners"):
+        assert np.array_equal(getattr(compact, name), getattr(afresh, name)), name
+    retired = grown.without([3, 30])
+    probe = sketches[3]
+    assert 3 in whole.reaching(probe, threshold=0.9)
+    assert 3 not in retired.reaching(probe, threshold=0.0)
+    assert set(retired.reaching(sketches[12], threshold=0.3)) == set(whole.reaching(sketches[12], threshold=0.3)) - {
+        3,
+        30,
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("arrays", [True, False], ids=["new-documents-in-arrays", "new-documents-kept-apart"])
+def test_the_base_is_read_once_then_only_what_changed_and_edits_and_deletions_count(
+    arrays, django_assert_num_queries, monkeypatch
+):
+    if arrays:
+        monkeypatch.setattr(duplicates, "RECENT_KEPT", 0)
+        monkeypatch.setattr(duplicates, "RECENT_SHARE", 0)
+    rng = random.Random(8)
+    texts = [article(rng, number) for number in range(1, 7)]
+    documents = [_stored(f"报告{n}", text) for n, text in enumerate(texts)]
+    assert {k.pk for k in stored_documents()} >= {d.pk for d in documents}
+    with django_assert_num_queries(1):  # ids, titles and hashes only: no fingerprint read again
+        stored_documents()
+
+    later = _stored("新到的报告", texts[0][::-1])
+    edited, deleted = documents[1], documents[2]
+    edited.text = article(rng, 50)
+    edited.title = "改过的报告"
+    with content.writing():
+        edited.fingerprint_text()
+        content.save(edited)
+    making.delete(deleted)
+
+    base = stored_documents()
+    assert later.pk in {k.pk for k in base}
+    assert deleted.pk not in {k.pk for k in base}
+    assert _twin(texts[0][::-1], base) == ("新到的报告", later.pk)
+    assert _twin(texts[1], base) is None  # the edited report's old text is no longer in the base
+    assert _twin(texts[2], base) is None  # nor the deleted one's
+    assert _twin(edited.text, base) == ("改过的报告", edited.pk)  # by its hash
+    assert _twin(edited.text + "\n补一句。", base) == ("改过的报告", edited.pk)  # by its new sketch
+    assert _twin(texts[3] + "\n补一句。", base) == ("报告3", documents[3].pk)  # a near copy, found by its sketch
+
+
+@pytest.mark.django_db
+def test_a_base_mostly_of_retired_documents_is_arranged_afresh(monkeypatch):
+    rng = random.Random(9)
+    documents = [_stored(f"报告{n}", article(rng, n)) for n in range(1, 5)]
+    stored_documents()
+    monkeypatch.setattr(duplicates, "DEAD_KEPT", 0)
+    monkeypatch.setattr(duplicates, "DEAD_SHARE", 0)
+    making.delete(documents[0])
+    base = stored_documents()
+    assert base.dead == 0
+    assert len(base.entries) == len(base.keys)
+    assert _twin(documents[1].text, base) == ("报告2", documents[1].pk)
+
+
+def _stored(title: str, text: str) -> SourceDocument:
+    with content.writing():
+        document = SourceDocument(title=title, text=text)
+        document.fingerprint_text()
+        content.save(document)
+    return document
+
+
+def _twin(text: str, base) -> tuple[str, int] | None:
+    """The stored document the duplicate check names for ``text``, if any."""
+    plan = SimpleNamespace(text=text, content_hash=content_hash(text), sketch=Sketch.of(text), title="新文献")
+    find_duplicates([plan], known=base, threshold=0.8)
+    return (plan.duplicate.title, plan.duplicate.pk) if plan.duplicate else None
