@@ -12,6 +12,7 @@ import numpy as np
 
 from .models import SourceDocument
 from .text.fingerprint import Sketch, shingles, similarity
+from .text.sketches import MIN_SHARED_HASHES, SketchArrays
 
 # Sketch estimates are within a few hundredths of the exact figure; a margin
 # keeps a true duplicate from slipping under the threshold on estimation noise.
@@ -40,21 +41,21 @@ class KnownDocument:
 class StoredDocuments:
     """The base's documents by fingerprint, their sketches in arrays: a snapshot, never changed once made.
 
-    ``entries`` by position. The first ``len(sketches.counts)`` are arranged in
-    the arrays of ``sketches`` and hold no sketch themselves (as a tuple of
-    ints, a sketch takes 5 kB); the ones after, read since, keep theirs until
-    there are enough of them to arrange (RECENT_KEPT): merging a few into
-    arrays of millions of hashes at every import would copy them all. The
-    positions of documents deleted, or whose text changed, since they were
-    read are dead: no sketch, not in ``keys`` or ``by_hash``. ``keys``: each
-    live document's content hash and position, by id.
+    ``entries`` by position, without their sketches: ``arranged`` holds those
+    of the first ones, ``recent`` those read since the arranged arrays were
+    made, until there are enough of them to merge (RECENT_KEPT): merging a few
+    into arrays of millions of hashes at every import would copy them all.
+    The positions of documents deleted, or whose text changed, since they
+    were read are retired: no sketch, not in ``keys`` or ``by_hash``.
+    ``keys``: each live document's content hash and position, by id.
     """
 
     entries: tuple[KnownDocument, ...] = ()
     keys: dict[int, tuple[str, int]] = field(default_factory=dict)
     by_hash: dict[str, KnownDocument] = field(default_factory=dict)
-    sketches: _Sketches = field(default_factory=lambda: _Sketches.build([]))
-    dead: int = 0
+    arranged: SketchArrays = field(default_factory=lambda: SketchArrays.build([]))
+    recent: SketchArrays = field(default_factory=lambda: SketchArrays.build([]))
+    retired: int = 0
 
     def __iter__(self) -> Iterator[KnownDocument]:
         return (self.entries[position] for _digest, position in self.keys.values())
@@ -64,9 +65,7 @@ class StoredDocuments:
         if pk not in self.keys:
             return None
         position = self.keys[pk][1]
-        if position < len(self.sketches.counts):
-            return self.sketches.sketch(position)
-        return self.entries[position].sketch
+        return (self.arranged if position < self.arranged.end else self.recent).sketch(position)
 
 
 _STORED: StoredDocuments | None = None  # this process's, as of the last import
@@ -74,7 +73,7 @@ _STORED_LOCK = threading.Lock()
 CHUNK = 900  # ids per query, within SQLite's limit of parameters
 # Retired positions kept in the arrays before the live ones are arranged afresh: this many, or this share
 # of the live documents, whichever is more. Documents read since the arrays were made, kept apart: likewise.
-DEAD_KEPT, DEAD_SHARE = 1000, 0.25
+RETIRED_KEPT, RETIRED_SHARE = 1000, 0.25
 RECENT_KEPT, RECENT_SHARE = 2000, 0.05
 
 
@@ -99,58 +98,71 @@ def stored_documents() -> StoredDocuments:
 def _brought_up_to_date(stored: StoredDocuments, current: list[tuple[int, str, str]]) -> StoredDocuments:
     entries, keys = list(stored.entries), dict(stored.keys)
     present = {pk for pk, _title, _digest in current}
-    dead = [position for pk, (_digest, position) in stored.keys.items() if pk not in present]
+    gone = [position for pk, (_digest, position) in stored.keys.items() if pk not in present]
     wanted, retitled = [], False
     for pk, title, digest in current:
         known = keys.get(pk)
         if known is None or known[0] != digest:
             if known is not None:
-                dead.append(known[1])
+                gone.append(known[1])
             wanted.append(pk)
         elif entries[known[1]].title != title:
             entries[known[1]] = replace(entries[known[1]], title=title)
             retitled = True
-    if not (dead or wanted or retitled):
+    if not (gone or wanted or retitled):
         return stored
-    arranged = len(stored.sketches.counts)
-    for position in dead:
+    for position in gone:
         del keys[entries[position].pk]
-        entries[position] = replace(entries[position], sketch=None)
-    added = _read_fingerprints(wanted)
+    added, sketches = _read_fingerprints(wanted, first=len(entries))
     for entry in added:
         keys[entry.pk] = (entry.content_hash, len(entries))
         entries.append(entry)
-    sketches = stored.sketches.without([position for position in dead if position < arranged])
-    retired = stored.dead + len(dead)
-    compact = retired > max(DEAD_KEPT, len(keys) * DEAD_SHARE)  # mostly dead weight: arrange the live afresh
-    if compact or len(entries) - arranged > max(RECENT_KEPT, len(keys) * RECENT_SHARE):
-        sketches = sketches.appended([entry.sketch for entry in entries[arranged:]])
-        entries[arranged:] = [replace(entry, sketch=None) for entry in entries[arranged:]]
+    arranged = stored.arranged.without(gone)
+    recent = stored.recent.without(gone).then(sketches)
+    retired = stored.retired + len(gone)
+    compact = retired > max(RETIRED_KEPT, len(keys) * RETIRED_SHARE)  # mostly dead weight: arrange the live afresh
+    if compact or len(recent) > max(RECENT_KEPT, len(keys) * RECENT_SHARE):
+        arranged, recent = arranged.then(recent), SketchArrays.build([], first=len(entries))
     if compact:
         live = [position for _digest, position in keys.values()]
         entries = [entries[position] for position in live]
         keys = {entry.pk: (entry.content_hash, position) for position, entry in enumerate(entries)}
-        sketches, retired = sketches.kept(live), 0
-    if dead or retitled or compact:
+        arranged, recent, retired = arranged.kept(live), SketchArrays.build([], first=len(entries)), 0
+    if gone or retitled or compact:
         by_hash = _by_hash([entries[position] for _digest, position in keys.values()])
     else:
         by_hash = _by_hash(added, into=dict(stored.by_hash))
-    return StoredDocuments(tuple(entries), keys, by_hash, sketches, retired)
+    return StoredDocuments(tuple(entries), keys, by_hash, arranged, recent, retired)
 
 
-def _read_fingerprints(pks: list[int]) -> list[KnownDocument]:
-    """These documents' fingerprints, by id (the whole table in one pass when most are wanted)."""
+def _read_fingerprints(pks: list[int], *, first: int) -> tuple[list[KnownDocument], SketchArrays]:
+    """These documents, by id, and their sketches as arrays (positions from ``first``).
+
+    The whole table in one pass when most are wanted. Each chunk's hashes go
+    into an array at once: as Python objects, the sketches of 100,000
+    documents took a gigabyte that the process kept.
+    """
     wanted = set(pks)
     columns = ("pk", "title", "content_hash", "fingerprint")
     if len(pks) > CHUNK:
         rows = SourceDocument.objects.order_by("pk").values_list(*columns).iterator(chunk_size=1000)
     else:
         rows = SourceDocument.objects.filter(pk__in=pks).order_by("pk").values_list(*columns)
-    return [
-        KnownDocument(pk, None, title, digest, Sketch.from_json(data))
-        for pk, title, digest, data in rows
-        if pk in wanted
-    ]
+    documents, parts, counts, sizes, chunk = [], [], [], [], []
+    for pk, title, digest, data in rows:
+        if pk not in wanted:
+            continue
+        documents.append(KnownDocument(pk, None, title, digest, None))
+        sketch = Sketch.from_json(data)
+        counts.append(len(sketch.hashes) if sketch else 0)
+        sizes.append(sketch.size if sketch else 0)
+        if sketch:
+            chunk += sketch.hashes
+        if len(chunk) > 100_000:
+            parts.append(np.array(chunk, dtype=np.uint64))
+            chunk = []
+    parts.append(np.array(chunk, dtype=np.uint64))
+    return documents, SketchArrays.of_hashes(np.concatenate(parts), counts=counts, sizes=sizes, first=first)
 
 
 def _by_hash(entries: list[KnownDocument], *, into: dict | None = None) -> dict[str, KnownDocument]:
@@ -163,32 +175,24 @@ def _by_hash(entries: list[KnownDocument], *, into: dict | None = None) -> dict[
     return result
 
 
-# Two documents that share fewer of their sketch hashes than this are not
-# compared further (unrelated texts share none).
-MIN_SHARED_HASHES = 4
-
-
 class _Index:
-    """Known documents, searchable by sketch: the base's in numpy arrays, this file's in posting lists."""
+    """Known documents, searchable by sketch: the base's in arrays, this file's in posting lists."""
 
     def __init__(self, known: list[KnownDocument] | StoredDocuments):
-        self.postings: dict[int, list[int]] = defaultdict(list)  # documents added since, by sketch hash
         if isinstance(known, StoredDocuments):
-            self.entries: list[KnownDocument] = list(known.entries[: len(known.sketches.counts)])
+            self.entries: list[KnownDocument] = list(known.entries)
             self.by_hash: dict[str, KnownDocument] = dict(known.by_hash)
-            self.stored = known.sketches
-            for entry in known.entries[len(known.sketches.counts) :]:  # read since the arrays were made
-                self.add(entry, hashed=False)
+            self.stored = (known.arranged, known.recent)
         else:
             self.entries = list(known)
             self.by_hash = _by_hash(self.entries)
-            self.stored = _Sketches.build([entry.sketch for entry in self.entries])
+            self.stored = (SketchArrays.build([entry.sketch for entry in self.entries]),)
+        self.postings: dict[int, list[int]] = defaultdict(list)  # documents added since, by sketch hash
 
-    def add(self, entry: KnownDocument, *, hashed: bool = True) -> None:
-        """Add a document to search (``hashed``: and to find by its content hash; the stored are already)."""
+    def add(self, entry: KnownDocument) -> None:
         position = len(self.entries)
         self.entries.append(entry)
-        if hashed and entry.content_hash:
+        if entry.content_hash:
             self.by_hash.setdefault(entry.content_hash, entry)
         if entry.sketch is not None:
             for value in entry.sketch.hashes:
@@ -202,7 +206,7 @@ class _Index:
         reports that share boilerplate (a compilation's headings, an office's
         standard phrases) share sketch hashes with hundreds of documents each.
         """
-        found = list(self.stored.reaching(sketch, threshold=threshold))
+        found = [int(position) for arrays in self.stored for position in arrays.reaching(sketch, threshold=threshold)]
         shared = Counter(chain.from_iterable(self.postings[v] for v in sketch.hashes if v in self.postings))
         found += [
             position
@@ -210,124 +214,6 @@ class _Index:
             if count >= MIN_SHARED_HASHES and sketch.estimate(self.entries[position].sketch) >= threshold
         ]
         return [self.entries[position] for position in sorted(found)]
-
-
-class _Sketches:
-    """Sketches of known documents as arrays, to estimate a new document's similarity to all of them at once.
-
-    ``hashes``/``owners``: every sketch hash, sorted, with the position of its
-    document; ``rows``: each document's sketch, sorted, padded with the largest
-    value (SKETCH_SIZE columns); ``sizes``: each document's number of shingles.
-    """
-
-    PAD = np.iinfo(np.uint64).max
-
-    def __init__(self, *, rows: np.ndarray, counts: np.ndarray, sizes: np.ndarray, hashes, owners):
-        self.rows, self.counts, self.sizes, self.hashes, self.owners = rows, counts, sizes, hashes, owners
-        for array in (rows, counts, sizes, hashes, owners):
-            array.flags.writeable = False  # shared between imports (StoredDocuments): changed only by copying
-
-    @classmethod
-    def build(cls, sketches: list[Sketch | None], *, first: int = 0) -> _Sketches:
-        """The arrays of these sketches (None: a document without one), numbered from ``first``."""
-        counts = np.fromiter((len(s.hashes) if s else 0 for s in sketches), dtype=np.int64, count=len(sketches))
-        sizes = np.fromiter((s.size if s else 0 for s in sketches), dtype=np.float64, count=len(sketches))
-        flat = np.fromiter(
-            chain.from_iterable(s.hashes for s in sketches if s), dtype=np.uint64, count=int(counts.sum())
-        )
-        rows = np.full((len(sketches), int(counts.max(initial=0))), cls.PAD, dtype=np.uint64)
-        rows[np.arange(rows.shape[1]) < counts[:, None]] = flat  # row by row, as ``flat`` is
-        return cls._of_rows(rows, counts, sizes, first=first)
-
-    @classmethod
-    def _of_rows(cls, rows: np.ndarray, counts: np.ndarray, sizes: np.ndarray, *, first: int = 0) -> _Sketches:
-        flat = rows[np.arange(rows.shape[1]) < counts[:, None]]
-        order = np.argsort(flat, kind="stable")
-        owners = np.repeat(np.arange(first, first + len(counts), dtype=np.int32), counts)[order]
-        return cls(rows=rows, counts=counts, sizes=sizes, hashes=flat[order], owners=owners)
-
-    def appended(self, sketches: list[Sketch | None]) -> _Sketches:
-        """These arrays with more documents after the last (positions from ``len(self.counts)``)."""
-        if not sketches:
-            return self
-        more = _Sketches.build(sketches, first=len(self.counts))
-        if not len(self.counts):
-            return more
-        width = max(self.rows.shape[1], more.rows.shape[1])
-        rows = np.full((len(self.counts) + len(sketches), width), self.PAD, dtype=np.uint64)
-        rows[: len(self.counts), : self.rows.shape[1]] = self.rows
-        rows[len(self.counts) :, : more.rows.shape[1]] = more.rows
-        # A merge of two sorted runs; of equal hashes, the new documents' come last, as one stable sort
-        # of all of them would put them.
-        new = np.searchsorted(self.hashes, more.hashes, "right") + np.arange(len(more.hashes))
-        old = np.ones(len(self.hashes) + len(more.hashes), dtype=bool)
-        old[new] = False
-        hashes, owners = np.empty(len(old), dtype=np.uint64), np.empty(len(old), dtype=np.int32)
-        hashes[new], hashes[old] = more.hashes, self.hashes
-        owners[new], owners[old] = more.owners, self.owners
-        return _Sketches(
-            rows=rows,
-            counts=np.concatenate([self.counts, more.counts]),
-            sizes=np.concatenate([self.sizes, more.sizes]),
-            hashes=hashes,
-            owners=owners,
-        )
-
-    def without(self, positions: list[int]) -> _Sketches:
-        """These arrays with the documents at ``positions`` never reached (their hashes stay, unowned)."""
-        if not positions:
-            return self
-        counts, sizes = self.counts.copy(), self.sizes.copy()
-        counts[positions] = 0
-        sizes[positions] = 0
-        return _Sketches(rows=self.rows, counts=counts, sizes=sizes, hashes=self.hashes, owners=self.owners)
-
-    def kept(self, positions: list[int]) -> _Sketches:
-        """Arrays of the documents at ``positions`` only, numbered afresh in that order."""
-        return self._of_rows(self.rows[positions], self.counts[positions], self.sizes[positions])
-
-    def sketch(self, position: int) -> Sketch | None:
-        count = int(self.counts[position])
-        if not count:
-            return None
-        return Sketch(tuple(int(value) for value in self.rows[position, :count]), int(self.sizes[position]))
-
-    def reaching(self, sketch: Sketch, *, threshold: float) -> np.ndarray:
-        """Positions of the documents whose ``Sketch.estimate`` against ``sketch`` reaches ``threshold``."""
-        if not self.hashes.size or not sketch.hashes or not sketch.size:
-            return np.empty(0, dtype=np.int64)
-        mine = np.array(sketch.hashes, dtype=np.uint64)
-        left, right = np.searchsorted(self.hashes, mine, "left"), np.searchsorted(self.hashes, mine, "right")
-        lengths = right - left
-        total = int(lengths.sum())
-        if not total:
-            return np.empty(0, dtype=np.int64)
-        # Every (hash of mine, document holding it) pair.
-        starts = np.repeat(left - (np.cumsum(lengths) - lengths), lengths)
-        owners = self.owners[np.arange(total) + starts]
-        values = np.repeat(mine, lengths)
-        shared = np.bincount(owners, minlength=len(self.sizes))
-        positions = np.flatnonzero((shared >= MIN_SHARED_HASHES) & (self.counts > 0))
-        if not positions.size:
-            return positions
-        # As Sketch.estimate: below the smaller of the two sketches' largest hashes, both hold every
-        # shingle hash of their document, so the union there is known.
-        theirs_max = self.rows[positions, self.counts[positions] - 1]
-        limit = np.minimum(theirs_max, mine[-1])
-        bounds = np.full(len(self.sizes), 0, dtype=np.uint64)
-        bounds[positions] = limit
-        below = values <= bounds[owners]
-        shared_below = np.bincount(owners[below], minlength=len(self.sizes))[positions]
-        union = (
-            np.searchsorted(mine, limit, "right") + (self.rows[positions] <= limit[:, None]).sum(axis=1) - shared_below
-        )
-        theirs = self.sizes[positions]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            jaccard = shared_below / union
-            estimate = np.minimum(
-                1.0, jaccard * (sketch.size + theirs) / (1 + jaccard) / np.minimum(sketch.size, theirs)
-            )
-        return positions[np.where(theirs > 0, estimate, 0.0) >= threshold]
 
 
 def find_duplicates(documents: list, *, known: list[KnownDocument] | StoredDocuments, threshold: float) -> None:

@@ -13,12 +13,12 @@ from experiences.duplicates import (
     MIN_SHARED_HASHES,
     KnownDocument,
     _Index,
-    _Sketches,
     find_duplicates,
     stored_documents,
 )
 from experiences.models import SourceDocument
 from experiences.text.fingerprint import Sketch, content_hash
+from experiences.text.sketches import SketchArrays
 from tests import making
 from tests.corpus import article
 
@@ -69,22 +69,36 @@ def test_arrays_grown_by_appending_and_retiring_equal_arrays_built_at_once():
     rng = random.Random(5)
     sketches = [Sketch.of(article(rng, number)) for number in range(1, 41)]
     sketches[9] = None  # a document stored without a fingerprint
-    whole = _Sketches.build(sketches)
-    grown = _Sketches.build(sketches[:25]).appended(sketches[25:32]).appended(sketches[32:])
+    whole = SketchArrays.build(sketches)
+    grown = (
+        SketchArrays.build(sketches[:25])
+        .then(SketchArrays.build(sketches[25:32], first=25))
+        .then(SketchArrays.build(sketches[32:], first=32))
+    )
     for name in ("rows", "counts", "sizes", "hashes", "owners"):
         assert np.array_equal(getattr(grown, name), getattr(whole, name)), name
+    assert [grown.sketch(position) for position in range(40)] == sketches
     rest = [position for position in range(len(sketches)) if position not in (3, 30)]
-    compact, afresh = grown.kept(rest), _Sketches.build([sketches[position] for position in rest])
+    compact, afresh = grown.kept(rest), SketchArrays.build([sketches[position] for position in rest])
     for name in ("rows", "counts", "sizes", "hashes", "owners"):
         assert np.array_equal(getattr(compact, name), getattr(afresh, name)), name
-    retired = grown.without([3, 30])
-    probe = sketches[3]
-    assert 3 in whole.reaching(probe, threshold=0.9)
-    assert 3 not in retired.reaching(probe, threshold=0.0)
+    retired = grown.without([3, 30, 99])  # 99: not one of these arrays' positions
+    assert 3 in whole.reaching(sketches[3], threshold=0.9)
+    assert 3 not in retired.reaching(sketches[3], threshold=0.0)
     assert set(retired.reaching(sketches[12], threshold=0.3)) == set(whole.reaching(sketches[12], threshold=0.3)) - {
         3,
         30,
     }
+
+
+def test_arrays_from_a_later_position_answer_with_their_own_positions():
+    rng = random.Random(6)
+    sketches = [Sketch.of(article(rng, number)) for number in range(1, 11)]
+    later = SketchArrays.build(sketches, first=500)
+    assert 507 in later.reaching(sketches[7], threshold=0.9)
+    assert later.sketch(507) == sketches[7]
+    with pytest.raises(ValueError, match="cannot follow"):
+        SketchArrays.build(sketches).then(later)
 
 
 @pytest.mark.django_db
@@ -93,7 +107,7 @@ def test_the_base_is_read_once_then_only_what_changed_and_edits_and_deletions_co
     arrays, django_assert_num_queries, monkeypatch
 ):
     if arrays:
-        monkeypatch.setattr(duplicates, "RECENT_KEPT", 0)
+        monkeypatch.setattr(duplicates, "RECENT_KEPT", 0)  # every new document merged into the arrays at once
         monkeypatch.setattr(duplicates, "RECENT_SHARE", 0)
     rng = random.Random(8)
     texts = [article(rng, number) for number in range(1, 7)]
@@ -127,13 +141,15 @@ def test_a_base_mostly_of_retired_documents_is_arranged_afresh(monkeypatch):
     rng = random.Random(9)
     documents = [_stored(f"报告{n}", article(rng, n)) for n in range(1, 5)]
     stored_documents()
-    monkeypatch.setattr(duplicates, "DEAD_KEPT", 0)
-    monkeypatch.setattr(duplicates, "DEAD_SHARE", 0)
+    monkeypatch.setattr(duplicates, "RETIRED_KEPT", 0)
+    monkeypatch.setattr(duplicates, "RETIRED_SHARE", 0)
     making.delete(documents[0])
     base = stored_documents()
-    assert base.dead == 0
+    assert base.retired == 0
     assert len(base.entries) == len(base.keys)
     assert _twin(documents[1].text, base) == ("报告2", documents[1].pk)
+    assert _twin(documents[2].text + "\n补一句。", base) == ("报告3", documents[2].pk)  # by its sketch
+    assert _twin(documents[0].text + "\n补一句。", base) is None
 
 
 def _stored(title: str, text: str) -> SourceDocument:
