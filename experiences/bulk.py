@@ -18,7 +18,9 @@ def insert_rows(model, fields: list[str], rows: Iterable[tuple], *, chunk: int =
     values are always sent as data, never spliced into the SQL text. ``rows``
     may be a generator: PostgreSQL receives each row as it comes (in buffers
     of 32 KB), so its work on them overlaps the making of the next ones. The
-    generator must not use the database connection while the ``COPY`` is open.
+    generator must not query the database: on PostgreSQL the query would wait
+    for the connection the open ``COPY`` holds, for ever. Such a query raises
+    ``RowsQueriedDatabase`` instead, on every database.
     """
     if isinstance(rows, list | tuple) and not rows:
         return 0
@@ -28,20 +30,34 @@ def insert_rows(model, fields: list[str], rows: Iterable[tuple], *, chunk: int =
     columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            copying = cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN")
+            with copying as copy, connection.execute_wrapper(_refuse_query):
                 for row in rows:
                     copy.write_row(row)
                     written += 1
             return written
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
         rows = iter(rows)
-        while part := list(islice(rows, chunk)):
+        while part := _next_rows(rows, chunk):
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(part))}",
                 [value for values in part for value in values],
             )
             written += len(part)
     return written
+
+
+class RowsQueriedDatabase(RuntimeError):
+    """The rows given to ``insert_rows`` queried the database while being made."""
+
+
+def _refuse_query(execute, sql, params, many, context):
+    raise RowsQueriedDatabase(f"rows for a bulk insert must be made without querying the database: {sql[:80]}")
+
+
+def _next_rows(rows, chunk: int) -> list[tuple]:
+    with connection.execute_wrapper(_refuse_query):
+        return list(islice(rows, chunk))
 
 
 def create_rows(model, fields: list[str], rows: list[tuple]) -> list[int]:

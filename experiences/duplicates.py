@@ -113,7 +113,7 @@ def _brought_up_to_date(stored: StoredDocuments, current: list[tuple[int, str, s
         return stored
     for position in gone:
         del keys[entries[position].pk]
-    added, sketches = _read_fingerprints(wanted, first=len(entries))
+    added, sketches = _read_fingerprints(wanted, first=len(entries), whole=len(wanted) > len(current) // 2)
     for entry in added:
         keys[entry.pk] = (entry.content_hash, len(entries))
         entries.append(entry)
@@ -135,19 +135,22 @@ def _brought_up_to_date(stored: StoredDocuments, current: list[tuple[int, str, s
     return StoredDocuments(tuple(entries), keys, by_hash, arranged, recent, retired)
 
 
-def _read_fingerprints(pks: list[int], *, first: int) -> tuple[list[KnownDocument], SketchArrays]:
+def _read_fingerprints(pks: list[int], *, first: int, whole: bool) -> tuple[list[KnownDocument], SketchArrays]:
     """These documents, by id, and their sketches as arrays (positions from ``first``).
 
-    The whole table in one pass when most are wanted. Each chunk's hashes go
-    into an array at once: as Python objects, the sketches of 100,000
+    ``whole``: most are wanted, read the table in one pass. Each chunk's hashes
+    go into an array at once: as Python objects, the sketches of 100,000
     documents took a gigabyte that the process kept.
     """
     wanted = set(pks)
     columns = ("pk", "title", "content_hash", "fingerprint")
-    if len(pks) > CHUNK:
-        rows = SourceDocument.objects.order_by("pk").values_list(*columns).iterator(chunk_size=1000)
+    documents_in = SourceDocument.objects.order_by("pk").values_list(*columns)
+    if whole:
+        rows = documents_in.iterator(chunk_size=1000)
     else:
-        rows = SourceDocument.objects.filter(pk__in=pks).order_by("pk").values_list(*columns)
+        rows = chain.from_iterable(
+            documents_in.filter(pk__in=pks[start : start + CHUNK]) for start in range(0, len(pks), CHUNK)
+        )
     documents, parts, counts, sizes, chunk = [], [], [], [], []
     for pk, title, digest, data in rows:
         if pk not in wanted:

@@ -358,6 +358,22 @@ def test_rows_from_a_generator_are_all_inserted_across_statements():
     assert insert_rows(Tag, ["name", "slug"], iter([])) == 0
 
 
+def test_rows_that_query_the_database_are_refused_rather_than_left_waiting():
+    from django.db import transaction
+    from taggit.models import Tag
+
+    from experiences.bulk import RowsQueriedDatabase, insert_rows
+
+    def rows():
+        yield ("测试标签甲", "test-tag-a")
+        Tag.objects.count()  # on PostgreSQL, would wait for ever on the connection the COPY holds
+        yield ("测试标签乙", "test-tag-b")
+
+    with pytest.raises(RowsQueriedDatabase), transaction.atomic():
+        insert_rows(Tag, ["name", "slug"], rows())
+    assert not Tag.objects.filter(slug__startswith="test-tag-").exists()
+
+
 def test_an_alias_added_by_a_curator_is_understood_by_the_next_search(
     client, django_capture_on_commit_callbacks, request
 ):
