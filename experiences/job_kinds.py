@@ -81,11 +81,6 @@ def _analyse(job_id: int, *, report) -> Outcome:
     return Outcome(message=message, summary={"batch": batch.pk})
 
 
-def _prepare_analysis() -> None:
-    # Loaded here, in the supervising worker: every analysis forked from it inherits them (seconds saved).
-    importing.warm_up()
-
-
 def _analysis_failed(job: Job, reason: str) -> None:
     batch = ImportBatch.objects.filter(pk=job.params.get("batch")).first()
     if batch is None:
@@ -254,7 +249,7 @@ def register() -> None:
         JobKind(
             run=_analyse,
             seconds_setting="KBASE_IMPORT_JOB_SECONDS",
-            prepare=_prepare_analysis,
+            prepare=importing.warm_up,  # in the supervising worker: every analysis forked from it inherits it
             after_failure=_analysis_failed,
         ),
     )

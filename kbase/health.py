@@ -3,23 +3,42 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Count
 
 logger = logging.getLogger(__name__)
 
 
 def database() -> str:
+    """``ok``; ``unavailable``; or ``unmigrated``: it answers, but lacks this code's migrations.
+
+    An unmigrated database answers ``SELECT 1`` while every page fails on a
+    missing table: a load balancer must not send readers to it.
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        applied = MigrationRecorder(connection).applied_migrations()
     except DatabaseError as error:
         logger.warning("health: database unavailable: %s", error)
         return "unavailable"
+    missing = _latest_migrations() - set(applied)
+    if missing:
+        logger.warning("health: database lacks migrations %s (run manage.py migrate)", sorted(missing))
+        return "unmigrated"
     return "ok"
+
+
+@cache
+def _latest_migrations() -> frozenset[tuple[str, str]]:
+    # Read from the code once per process: the last migration of each app.
+    return frozenset(MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes())
 
 
 def cache() -> str:
@@ -67,9 +86,9 @@ def jobs() -> dict[str, int] | str:
 
 
 def report() -> tuple[dict, int]:
-    """The /healthz body and status: 503 only when the database is down (nothing can be served without it)."""
+    """The /healthz body and status: 503 only when the database is down or unmigrated (nothing can be served)."""
     checks = {"database": database(), "cache": cache(), "broker": broker()}
     checks["jobs"] = jobs() if checks["database"] == "ok" else "unknown"
-    down = [name for name in ("database", "cache", "broker") if checks[name] == "unavailable"]
+    down = [name for name in ("database", "cache", "broker") if checks[name] in ("unavailable", "unmigrated")]
     status = "error" if "database" in down else ("degraded" if down else "ok")
     return {"status": status, **checks}, 503 if "database" in down else 200
